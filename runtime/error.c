@@ -1,0 +1,77 @@
+#include "runtime/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+static int status_of(int errnum)
+{
+	return errnum > 0 ? -errnum : -EINVAL;
+}
+
+int jl_err_status(const struct jl_err *err)
+{
+	return err ? status_of(err->errnum) : -EINVAL;
+}
+
+int jl_err_set(struct jl_err **err, int errnum, const char *fmt, ...)
+{
+	/* Keep the first (innermost) error: a cleanup path that fails again
+	 * must not hide the cause the user needs to see. */
+	if (!err || *err)
+		return status_of(errnum);
+	struct jl_err *e = calloc(1, sizeof(*e));
+	if (!e)
+		return status_of(errnum);
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = vformat(fmt, ap);
+	va_end(ap);
+	e->errnum = errnum;
+	if (text && errnum > 0) {
+		if (asprintf(&e->msg, "%s: %s", text, strerror(errnum)) < 0)
+			e->msg = NULL;
+		free(text);
+	} else {
+		e->msg = text;
+	}
+	if (!e->msg)
+		e->msg = strdup("out of memory while formatting an error");
+	*err = e;
+	return status_of(errnum);
+}
+
+int jl_err_wrap(struct jl_err **err, const char *fmt, ...)
+{
+	if (!err || !*err)
+		return -EINVAL;
+	va_list ap;
+	va_start(ap, fmt);
+	char *ctx = vformat(fmt, ap);
+	va_end(ap);
+	char *joined = NULL;
+	if (ctx && asprintf(&joined, "%s: %s", ctx, (*err)->msg ? (*err)->msg : "") >= 0) {
+		free((*err)->msg);
+		(*err)->msg = joined;
+	}
+	free(ctx);
+	return status_of((*err)->errnum);
+}
+
+void jl_err_free(struct jl_err **err)
+{
+	if (!err || !*err)
+		return;
+	free((*err)->msg);
+	free(*err);
+	*err = NULL;
+}

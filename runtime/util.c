@@ -1,0 +1,386 @@
+#include "runtime/util.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static void die_oom(void)
+{
+	static const char msg[] = "jaula: out of memory\n";
+	(void)!write(2, msg, sizeof(msg) - 1);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		die_oom();
+	return s;
+}
+
+/* --- arena ---------------------------------------------------------------- */
+
+struct jl_arena_chunk {
+	struct jl_arena_chunk *next;
+	size_t used, size;
+	_Alignas(16) unsigned char data[];
+};
+
+#define ARENA_CHUNK 8192
+
+void *jl_arena_alloc(struct jl_arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	struct jl_arena_chunk *c = a->head;
+	if (!c || c->size - c->used < n) {
+		size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		c = xmalloc(sizeof(*c) + size);
+		c->used = 0;
+		c->size = size;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *jl_arena_strdup(struct jl_arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = jl_arena_alloc(a, n);
+	memcpy(p, s, n);
+	return p;
+}
+
+void jl_arena_free(struct jl_arena *a)
+{
+	struct jl_arena_chunk *c = a->head;
+	while (c) {
+		struct jl_arena_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	a->head = NULL;
+}
+
+/* --- buffer --------------------------------------------------------------- */
+
+static void buf_reserve(struct jl_buf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void jl_buf_add(struct jl_buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void jl_buf_puts(struct jl_buf *b, const char *s)
+{
+	jl_buf_add(b, s, strlen(s));
+}
+
+void jl_buf_printf(struct jl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	buf_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void jl_buf_free(struct jl_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *jl_buf_steal(struct jl_buf *b)
+{
+	if (!b->data)
+		buf_reserve(b, 0), b->data[0] = '\0';
+	char *p = b->data;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+/* --- files ---------------------------------------------------------------- */
+
+int jl_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		    struct jl_err **err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return jl_err_sys(err, "open \"%s\"", path);
+	struct jl_buf b = {0};
+	for (;;) {
+		buf_reserve(&b, 4096);
+		ssize_t n = read(fd, b.data + b.len, b.cap - b.len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int r = jl_err_sys(err, "read \"%s\"", path);
+			jl_buf_free(&b);
+			return r;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		if (b.len > max) {
+			jl_buf_free(&b);
+			return jl_err_set(err, EFBIG, "read \"%s\": larger than %zu bytes", path, max);
+		}
+	}
+	b.data[b.len] = '\0';
+	if (len)
+		*len = b.len;
+	*out = b.data;
+	return 0;
+}
+
+int jl_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int jl_write_file_at(int dirfd, const char *path, const char *data, size_t n,
+		     struct jl_err **err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return jl_err_sys(err, "open \"%s\"", path);
+	int r = jl_write_all(fd, data, n);
+	if (r < 0)
+		return jl_err_set(err, -r, "write \"%s\"", path);
+	return 0;
+}
+
+int jl_write_atomic_at(int dirfd, const char *name, const char *data, size_t n, mode_t mode,
+		       struct jl_err **err)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+	cleanup_close int fd =
+		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return jl_err_sys(err, "create \"%s\"", tmp);
+	int r = jl_write_all(fd, data, n);
+	if (r < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return jl_err_set(err, -r, "write \"%s\"", tmp);
+	}
+	/* No fsync: state lives on tmpfs (/run) and must not outlive a reboot;
+	 * rename alone gives readers the atomicity they need. */
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = jl_err_sys(err, "rename \"%s\" to \"%s\"", tmp, name);
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+int jl_mkdir_p(const char *path, mode_t mode, struct jl_err **err)
+{
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return jl_err_sys(err, "mkdir \"%s\"", path);
+	cleanup_free char *copy = xstrdup(path);
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return jl_err_sys(err, "mkdir \"%s\"", copy);
+		*p = '/';
+	}
+	if (mkdir(copy, mode) < 0 && errno != EEXIST)
+		return jl_err_sys(err, "mkdir \"%s\"", copy);
+	return 0;
+}
+
+static int remove_contents(int fd, const char *name, struct jl_err **err)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return jl_err_sys(err, "opendir \"%s\"", name);
+	}
+	cleanup_dir DIR *dir = d;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR) {
+			int r = jl_remove_tree_at(dirfd(dir), de->d_name, err);
+			if (r < 0)
+				return r;
+		} else if (unlinkat(dirfd(dir), de->d_name, 0) < 0 && errno != ENOENT) {
+			if (errno == EISDIR) {
+				int r = jl_remove_tree_at(dirfd(dir), de->d_name, err);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			return jl_err_sys(err, "unlink \"%s/%s\"", name, de->d_name);
+		}
+	}
+	return 0;
+}
+
+int jl_remove_tree_at(int dirfd, const char *name, struct jl_err **err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR || errno == ELOOP) {
+			if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+				return jl_err_sys(err, "unlink \"%s\"", name);
+			return 0;
+		}
+		return jl_err_sys(err, "open \"%s\"", name);
+	}
+	int r = remove_contents(fd, name, err);
+	if (r < 0)
+		return r;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return jl_err_sys(err, "rmdir \"%s\"", name);
+	return 0;
+}
+
+/* --- numbers and strings -------------------------------------------------- */
+
+int jl_parse_u64(const char *s, int base, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int jl_parse_i64(const char *s, int base, int64_t *out)
+{
+	if (!s || !*s || *s == ' ' || *s == '+')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, base);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int jl_parse_int(const char *s, int *out)
+{
+	int64_t v;
+	int r = jl_parse_i64(s, 10, &v);
+	if (r < 0)
+		return r;
+	if (v < INT_MIN || v > INT_MAX)
+		return -ERANGE;
+	*out = (int)v;
+	return 0;
+}
+
+bool jl_str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool jl_streq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+void jl_time_rfc3339(char out[40])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 40 - n, ".%09ldZ", ts.tv_nsec);
+}
