@@ -59,7 +59,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjaula.a
 # they run in a busybox rootfs.
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -static $< -o $@
+	$(CC) $(filter-out -fsanitize=% -MMD -MP,$(CFLAGS)) -static $< -o $@
 
 deps:
 	@tests/deps.sh $(DEPS_PKGS)

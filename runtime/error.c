@@ -1,6 +1,7 @@
 #include "runtime/error.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ int jl_err_status(const struct jl_err *err)
 	return err ? status_of(err->errnum) : -EINVAL;
 }
 
-int jl_err_set(struct jl_err **err, int errnum, const char *fmt, ...)
+static int vset(struct jl_err **err, int errnum, bool with_text, const char *fmt, va_list ap)
 {
 	/* Keep the first (innermost) error: a cleanup path that fails again
 	 * must not hide the cause the user needs to see. */
@@ -32,12 +33,9 @@ int jl_err_set(struct jl_err **err, int errnum, const char *fmt, ...)
 	struct jl_err *e = calloc(1, sizeof(*e));
 	if (!e)
 		return status_of(errnum);
-	va_list ap;
-	va_start(ap, fmt);
 	char *text = vformat(fmt, ap);
-	va_end(ap);
 	e->errnum = errnum;
-	if (text && errnum > 0) {
+	if (text && errnum > 0 && with_text) {
 		if (asprintf(&e->msg, "%s: %s", text, strerror(errnum)) < 0)
 			e->msg = NULL;
 		free(text);
@@ -48,6 +46,24 @@ int jl_err_set(struct jl_err **err, int errnum, const char *fmt, ...)
 		e->msg = strdup("out of memory while formatting an error");
 	*err = e;
 	return status_of(errnum);
+}
+
+int jl_err_set(struct jl_err **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vset(err, errnum, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int jl_err_code(struct jl_err **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vset(err, errnum, false, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int jl_err_wrap(struct jl_err **err, const char *fmt, ...)

@@ -18,6 +18,11 @@ struct jl_err {
 int jl_err_set(struct jl_err **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Like jl_err_set() but the message is used as is: errnum only sets the
+ * status ("container \"x\" does not exist" needs no ": No such file"). */
+int jl_err_code(struct jl_err **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Same as jl_err_set() with errnum = errno. */
 #define jl_err_sys(err, ...) jl_err_set((err), errno, __VA_ARGS__)
 

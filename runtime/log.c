@@ -26,6 +26,13 @@ int jl_log_init(const struct jl_log_options *o, struct jl_err **err)
 		int fd = open(o->file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return jl_err_sys(err, "open log file \"%s\"", o->file);
+		/* Move it out of the way of --preserve-fds (3, 4, ...), which
+		 * must reach the container exactly as the caller opened them. */
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+		if (high >= 0) {
+			close(fd);
+			fd = high;
+		}
 		g_log.fd = fd;
 	}
 	return 0;

@@ -1,0 +1,590 @@
+#include "cgroups/cgroup.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/log.h"
+#include "runtime/util.h"
+
+const char *cg_mode_name(enum cg_mode m)
+{
+	static const char *const names[] = {"unified", "hybrid", "legacy"};
+	return names[m];
+}
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs st;
+	return statfs(path, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The slow way, for hosts that mount cgroup2 somewhere unusual. */
+static bool find_cgroup2_mount(char *out, size_t n)
+{
+	cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return false;
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		/* "... mountpoint opts - fstype source superopts" */
+		char *sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		char mnt[PATH_MAX];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(out, n, "%s", mnt);
+			found = true;
+		}
+	}
+	free(line);
+	return found;
+}
+
+int cg_detect(struct cg_root *root, struct jl_err **err)
+{
+	(void)err;
+	if (is_cgroup2("/sys/fs/cgroup")) {
+		root->mode = CG_MODE_UNIFIED;
+		snprintf(root->mount, sizeof(root->mount), "/sys/fs/cgroup");
+	} else if (is_cgroup2("/sys/fs/cgroup/unified")) {
+		root->mode = CG_MODE_HYBRID;
+		snprintf(root->mount, sizeof(root->mount), "/sys/fs/cgroup/unified");
+	} else if (find_cgroup2_mount(root->mount, sizeof(root->mount))) {
+		root->mode = CG_MODE_HYBRID;
+	} else {
+		root->mode = CG_MODE_LEGACY;
+		root->mount[0] = '\0';
+	}
+	return 0;
+}
+
+/* --- paths ---------------------------------------------------------------- */
+
+static int own_cgroup(char **out, struct jl_err **err)
+{
+	char *text = NULL;
+	int r = jl_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, NULL, err);
+	if (r < 0)
+		return r;
+	/* The v2 entry is "0::/path". */
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (jl_str_has_prefix(line, "0::")) {
+			*out = xstrdup(line + 3);
+			free(text);
+			return 0;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(text);
+	return jl_err_set(err, ENOENT, "/proc/self/cgroup: no cgroup v2 entry");
+}
+
+static bool has_dotdot(const char *p)
+{
+	for (const char *c = p; (c = strstr(c, "..")); c += 2) {
+		bool start = c == p || c[-1] == '/';
+		bool end = c[2] == '\0' || c[2] == '/';
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+/* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice", as systemd nests them. */
+static void expand_slice(struct jl_buf *b, const char *slice)
+{
+	size_t n = strlen(slice) - strlen(".slice");
+	for (size_t i = 0; i < n; i++) {
+		if (slice[i] != '-')
+			continue;
+		jl_buf_puts(b, "/");
+		jl_buf_add(b, slice, i);
+		jl_buf_puts(b, ".slice");
+	}
+	jl_buf_puts(b, "/");
+	jl_buf_puts(b, slice);
+}
+
+static int systemd_path(const char *p, char **out, struct jl_err **err)
+{
+	const char *c1 = strchr(p, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2 || strchr(c2 + 1, ':'))
+		return jl_err_set(err, 0,
+				  "linux.cgroupsPath: \"%s\": expected \"slice:prefix:name\" "
+				  "with --systemd-cgroup",
+				  p);
+	cleanup_free char *slice = strndup(p, (size_t)(c1 - p));
+	cleanup_free char *prefix = strndup(c1 + 1, (size_t)(c2 - c1 - 1));
+	const char *name = c2 + 1;
+	if (!*slice) {
+		free(slice);
+		slice = xstrdup("system.slice");
+	}
+	size_t sl = strlen(slice);
+	if (sl <= 6 || strcmp(slice + sl - 6, ".slice") || strchr(slice, '/'))
+		return jl_err_set(err, 0, "linux.cgroupsPath: invalid slice \"%s\"", slice);
+	struct jl_buf b = {0};
+	if (strcmp(slice, "-.slice"))
+		expand_slice(&b, slice);
+	jl_buf_puts(&b, "/");
+	if (*prefix)
+		jl_buf_printf(&b, "%s-", prefix);
+	jl_buf_puts(&b, name);
+	/* A name that is already a unit keeps its suffix. */
+	if (!strstr(name, ".scope") && !strstr(name, ".slice"))
+		jl_buf_puts(&b, ".scope");
+	*out = jl_buf_steal(&b);
+	return 0;
+}
+
+int cg_resolve_path(const char *cgroups_path, const char *id, bool systemd, char **out,
+		    struct jl_err **err)
+{
+	const char *p = cgroups_path;
+	if (p && has_dotdot(p))
+		return jl_err_set(err, 0, "linux.cgroupsPath: \"%s\": \"..\" is not allowed", p);
+	if (systemd && p && *p && strchr(p, ':'))
+		return systemd_path(p, out, err);
+	if (!p || !*p) {
+		*out = xasprintf("/jaula/%s", id);
+		return 0;
+	}
+	if (*p == '/') {
+		*out = xstrdup(p);
+		return 0;
+	}
+	cleanup_free char *self = NULL;
+	int r = own_cgroup(&self, err);
+	if (r < 0)
+		return r;
+	*out = xasprintf("%s%s%s", self, strcmp(self, "/") ? "/" : "", p);
+	return 0;
+}
+
+/* --- controllers ---------------------------------------------------------- */
+
+static void add_controller(char *out, size_t n, const char *c)
+{
+	/* Keep the list unique; it is short, a linear search is fine. */
+	size_t len = strlen(c);
+	for (const char *s = out; (s = strstr(s, c)); s += len)
+		if ((s == out || s[-1] == ' ') && (s[len] == ' ' || s[len] == '\0'))
+			return;
+	size_t used = strlen(out);
+	snprintf(out + used, n - used, "%s%s", used ? " " : "", c);
+}
+
+static void unified_controller(char *out, size_t n, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	if (!dot || !strncmp(key, "cgroup.", 7))
+		return;
+	char c[32];
+	snprintf(c, sizeof(c), "%.*s", (int)(dot - key), key);
+	add_controller(out, n, c);
+}
+
+int cg_required_controllers(const struct cg_resources *res, char *out, size_t n,
+			    struct jl_err **err)
+{
+	out[0] = '\0';
+	if (!res)
+		return 0;
+	/* Only fields that write a file: swappiness, disableOOMKiller and
+	 * leafWeight have no v2 file and are ignored with a warning
+	 * (resources.c), so they must not make a host without the controller
+	 * on v2 refuse the container. */
+	const struct cg_memory *m = &res->memory;
+	if (res->has_memory && (m->has_limit || m->has_reservation || m->has_swap))
+		add_controller(out, n, "memory");
+	const struct cg_cpu *c = &res->cpu;
+	if (res->has_cpu && (c->has_shares || c->has_quota || c->has_period || c->has_burst ||
+			     c->has_idle || c->has_realtime_runtime || c->has_realtime_period))
+		add_controller(out, n, "cpu");
+	if (res->has_cpu && ((c->cpus && *c->cpus) || (c->mems && *c->mems)))
+		add_controller(out, n, "cpuset");
+	if (res->has_pids && res->has_pids_limit)
+		add_controller(out, n, "pids");
+	const struct cg_blkio *b = &res->blkio;
+	bool io = b->has_weight || b->n_weight_devices;
+	for (int k = 0; k < CG_THROTTLE__COUNT; k++)
+		io = io || b->n_throttle[k];
+	if (res->has_blkio && io)
+		add_controller(out, n, "io");
+	if (res->n_hugepage_limits)
+		add_controller(out, n, "hugetlb");
+	if (res->n_rdma)
+		add_controller(out, n, "rdma");
+	for (size_t i = 0; i < res->n_unified; i++)
+		unified_controller(out, n, res->unified[i].key);
+	if (res->has_network && (res->network.has_class_id || res->network.n_priorities))
+		return jl_err_set(err, 0,
+				  "linux.resources.network: classID and priorities need the "
+				  "cgroup v1 net_cls/net_prio controllers, which cgroup v2 has not");
+	return 0;
+}
+
+static bool list_has(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+	for (const char *s = list; (s = strstr(s, word)); s += len)
+		if ((s == list || s[-1] == ' ') && (s[len] == ' ' || s[len] == '\n' || !s[len]))
+			return true;
+	return false;
+}
+
+static int read_small(int dirfd, const char *name, char *buf, size_t n)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t r = read(fd, buf, n - 1);
+	if (r < 0)
+		return -errno;
+	buf[r] = '\0';
+	return (int)r;
+}
+
+static int check_available(int rootfd, const struct cg_root *root, const char *controllers,
+			   struct jl_err **err)
+{
+	char avail[512];
+	if (read_small(rootfd, "cgroup.controllers", avail, sizeof(avail)) < 0)
+		return jl_err_sys(err, "read %s/cgroup.controllers", root->mount);
+	char want[256];
+	snprintf(want, sizeof(want), "%s", controllers);
+	for (char *save, *c = strtok_r(want, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+		if (list_has(avail, c))
+			continue;
+		return jl_err_set(
+			err, EOPNOTSUPP,
+			"cgroup controller \"%s\" is not available on the cgroup v2 hierarchy at "
+			"%s (%s mode%s): cannot enforce the requested limit",
+			c, root->mount, cg_mode_name(root->mode),
+			root->mode == CG_MODE_HYBRID
+				? "; the host keeps it on cgroup v1, which jaula does not write"
+				: "");
+	}
+	return 0;
+}
+
+/* Enable `controllers` in dirfd's cgroup.subtree_control, skipping those
+ * already on (a write of an enabled one is cheap but not free). */
+static int enable_in(int dirfd, const char *where, const char *controllers,
+		     struct jl_err **err)
+{
+	char cur[512] = "";
+	if (read_small(dirfd, "cgroup.subtree_control", cur, sizeof(cur)) < 0)
+		return jl_err_sys(err, "read %s/cgroup.subtree_control", where);
+	char want[256], line[512] = "";
+	snprintf(want, sizeof(want), "%s", controllers);
+	for (char *save, *c = strtok_r(want, " ", &save); c; c = strtok_r(NULL, " ", &save))
+		if (!list_has(cur, c))
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s+%s",
+				 *line ? " " : "", c);
+	if (!*line)
+		return 0;
+	int r = jl_write_file_at(dirfd, "cgroup.subtree_control", line, strlen(line), err);
+	if (r < 0)
+		return jl_err_wrap(err, "enable controllers in %s", where);
+	return 0;
+}
+
+/* --- create, open, close -------------------------------------------------- */
+
+static int open_root(const struct cg_root *root, struct jl_err **err)
+{
+	if (root->mode == CG_MODE_LEGACY || !root->mount[0])
+		return jl_err_set(err, EOPNOTSUPP,
+				  "no cgroup v2 hierarchy is mounted (legacy cgroup v1 host); use "
+				  "--cgroup-manager=disabled");
+	int fd = open(root->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return jl_err_sys(err, "open %s", root->mount);
+	return fd;
+}
+
+static bool cgroup_is_empty(int fd)
+{
+	char buf[16];
+	return read_small(fd, "cgroup.procs", buf, sizeof(buf)) == 0;
+}
+
+int cg_create(const struct cg_root *root, const char *path, const char *controllers,
+	      struct cg_handle *out, struct jl_err **err)
+{
+	cleanup_close int rootfd = open_root(root, err);
+	if (rootfd < 0)
+		return rootfd;
+	bool want = controllers && *controllers;
+	if (want) {
+		int r = check_available(rootfd, root, controllers, err);
+		if (r < 0)
+			return r;
+	}
+	cleanup_close int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	cleanup_free char *copy = xstrdup(path);
+	char *save = NULL;
+	char *comp = strtok_r(copy, "/", &save);
+	if (!comp)
+		return jl_err_set(err, 0, "cgroup path \"%s\": refusing the root cgroup", path);
+	while (comp) {
+		char *next = strtok_r(NULL, "/", &save);
+		if (want) {
+			int r = enable_in(cur, path, controllers, err);
+			if (r < 0)
+				return r;
+		}
+		bool leaf = next == NULL;
+		if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+			return jl_err_sys(err, "create cgroup %s%s", root->mount, path);
+		int fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return jl_err_sys(err, "open cgroup %s%s", root->mount, path);
+		close(cur);
+		cur = fd;
+		if (leaf && !cgroup_is_empty(cur))
+			return jl_err_set(err, EBUSY,
+					  "cgroup %s%s already has processes: a container needs a "
+					  "cgroup of its own",
+					  root->mount, path);
+		comp = next;
+	}
+	out->fd = steal_fd(&cur);
+	out->path = xstrdup(path);
+	return 0;
+}
+
+int cg_open(const struct cg_root *root, const char *path, struct cg_handle *out,
+	    struct jl_err **err)
+{
+	cleanup_close int rootfd = open_root(root, err);
+	if (rootfd < 0)
+		return rootfd;
+	const char *rel = path;
+	while (*rel == '/')
+		rel++;
+	int fd = openat(rootfd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return jl_err_sys(err, "open cgroup %s%s", root->mount, path);
+	out->fd = fd;
+	out->path = xstrdup(path);
+	return 0;
+}
+
+void cg_handle_close(struct cg_handle *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	free(h->path);
+	h->path = NULL;
+}
+
+/* --- processes ------------------------------------------------------------ */
+
+int cg_enter(const struct cg_handle *h, pid_t pid, struct jl_err **err)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int r = jl_write_file_at(h->fd, "cgroup.procs", buf, (size_t)n, err);
+	if (r < 0)
+		return jl_err_wrap(err, "move %d into cgroup %s", (int)pid, h->path);
+	return 0;
+}
+
+int cg_read_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct jl_err **err)
+{
+	char *text = NULL;
+	int r = jl_read_file_at(h->fd, "cgroup.procs", 64u << 20, &text, NULL, err);
+	if (r < 0)
+		return jl_err_wrap(err, "cgroup %s", h->path);
+	size_t count = 0, cap = 16;
+	pid_t *v = xmalloc(cap * sizeof(*v));
+	for (char *s = text, *end; *s; s = end) {
+		long p = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		if (count == cap)
+			v = xrealloc(v, (cap *= 2) * sizeof(*v));
+		v[count++] = (pid_t)p;
+		while (*end == '\n')
+			end++;
+	}
+	free(text);
+	*pids = v;
+	*n = count;
+	return 0;
+}
+
+static int kill_walk(const struct cg_handle *h, int sig, struct jl_err **err)
+{
+	/* Without cgroup.kill a fork racing with the walk can escape one pass;
+	 * for SIGKILL repeat until the cgroup is empty or nothing new shows up. */
+	for (int pass = 0; pass < 100; pass++) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+		int r = cg_read_pids(h, &pids, &n, err);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], sig);
+		free(pids);
+		if (sig != SIGKILL || n == 0)
+			return 0;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+int cg_kill(const struct cg_handle *h, int sig, struct jl_err **err)
+{
+	if (sig == SIGKILL) {
+		int fd = openat(h->fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			int r = jl_write_all(fd, "1", 1);
+			close(fd);
+			if (r == 0)
+				return 0;
+		}
+	}
+	return kill_walk(h, sig, err);
+}
+
+/* Wait until cgroup.events has "key value".  The kernel raises POLLPRI on the
+ * file when it changes, so this sleeps instead of spinning. */
+static int wait_event(const struct cg_handle *h, const char *key, int value, int timeout_ms,
+		      struct jl_err **err)
+{
+	cleanup_close int fd = openat(h->fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return jl_err_sys(err, "open cgroup %s/cgroup.events", h->path);
+	char want[32];
+	snprintf(want, sizeof(want), "%s %d", key, value);
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		char buf[256];
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			return jl_err_sys(err, "read cgroup %s/cgroup.events", h->path);
+		buf[n] = '\0';
+		if (list_has(buf, want) || strstr(buf, want))
+			return 0;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+			       (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (timeout_ms >= 0 && elapsed >= timeout_ms)
+			return jl_err_set(err, ETIMEDOUT, "cgroup %s: waiting for \"%s\"", h->path,
+					  want);
+		struct pollfd p = {.fd = fd, .events = POLLPRI};
+		int left = timeout_ms < 0 ? 100 : (int)(timeout_ms - elapsed);
+		poll(&p, 1, left < 100 ? left : 100);
+	}
+}
+
+int cg_freeze(const struct cg_handle *h, bool frozen, struct jl_err **err)
+{
+	int r = jl_write_file_at(h->fd, "cgroup.freeze", frozen ? "1" : "0", 1, err);
+	if (r < 0)
+		return jl_err_wrap(err, "%s cgroup %s", frozen ? "freeze" : "thaw", h->path);
+	return wait_event(h, "frozen", frozen ? 1 : 0, 10000, err);
+}
+
+int cg_is_frozen(const struct cg_handle *h)
+{
+	char buf[8];
+	int r = read_small(h->fd, "cgroup.freeze", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return buf[0] == '1';
+}
+
+int cg_wait_empty(const struct cg_handle *h, int timeout_ms, struct jl_err **err)
+{
+	return wait_event(h, "populated", 0, timeout_ms, err);
+}
+
+/* --- destroy -------------------------------------------------------------- */
+
+static int rmdir_retry(int dirfd, const char *name)
+{
+	/* rmdir answers EBUSY until exiting tasks are fully gone; that takes
+	 * microseconds to milliseconds, so back off gently up to ~5 s. */
+	long delay_us = 100;
+	for (int i = 0; i < 60; i++) {
+		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		struct timespec ts = {0, delay_us * 1000};
+		nanosleep(&ts, NULL);
+		if (delay_us < 100000)
+			delay_us *= 2;
+	}
+	return -EBUSY;
+}
+
+/* Nested cgroups (a systemd or a runtime inside the container) go first. */
+static int remove_children(int fd)
+{
+	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup < 0)
+		return -errno;
+	DIR *d = fdopendir(dup);
+	if (!d) {
+		close(dup);
+		return -errno;
+	}
+	cleanup_dir DIR *dir = d;
+	struct dirent *de;
+	int r = 0;
+	while ((de = readdir(dir))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		cleanup_close int sub =
+			openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (sub >= 0)
+			remove_children(sub);
+		int q = rmdir_retry(fd, de->d_name);
+		if (q < 0 && r == 0)
+			r = q;
+	}
+	return r;
+}
+
+int cg_destroy(const struct cg_root *root, const char *path, struct jl_err **err)
+{
+	cleanup_close int rootfd = open_root(root, err);
+	if (rootfd < 0)
+		return rootfd;
+	const char *rel = path;
+	while (*rel == '/')
+		rel++;
+	if (!*rel)
+		return 0;
+	cleanup_close int fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : jl_err_sys(err, "open cgroup %s%s", root->mount, path);
+	remove_children(fd);
+	int r = rmdir_retry(rootfd, rel);
+	if (r < 0)
+		return jl_err_set(err, -r, "remove cgroup %s%s", root->mount, path);
+	return 0;
+}

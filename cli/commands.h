@@ -1,0 +1,18 @@
+/* One function per command; each returns the process exit status. */
+#ifndef JAULA_CLI_COMMANDS_H
+#define JAULA_CLI_COMMANDS_H
+
+#include "cli/args.h"
+
+int cmd_create(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_start(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_state(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_kill(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_delete(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_list(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Report err (stderr and --log) and return the failure exit status. */
+int cli_fail(struct jl_err **err);
+
+#endif

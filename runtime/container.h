@@ -1,0 +1,86 @@
+/* The runtime's public door: what cli/ may call.  Each function does one
+ * OCI operation end to end and reports failure through struct jl_err. */
+#ifndef JAULA_CONTAINER_H
+#define JAULA_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/error.h"
+#include "runtime/log.h"
+#include "runtime/util.h"
+
+#define JL_DEFAULT_ROOT "/run/jaula"
+
+struct jl_global {
+	const char *root; /* state directory, default JL_DEFAULT_ROOT */
+	bool systemd_cgroup;
+	bool rootless;
+	bool cgroup_disabled; /* --cgroup-manager=disabled */
+};
+
+enum jl_status {
+	JL_STATUS_CREATING,
+	JL_STATUS_CREATED,
+	JL_STATUS_RUNNING,
+	JL_STATUS_PAUSED,
+	JL_STATUS_STOPPED,
+};
+const char *jl_status_name(enum jl_status s);
+
+struct jl_create_opts {
+	const char *id;
+	const char *bundle;         /* default "." */
+	const char *pid_file;       /* NULL: none */
+	const char *console_socket; /* NULL: none */
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;
+	/* run only */
+	bool detach;
+	bool keep;
+};
+
+/* create: returns once init waits for `start`; the container is "created". */
+int jl_container_create(const struct jl_global *g, const struct jl_create_opts *o,
+			struct jl_err **err);
+/* run: create + start, then (unless detached) wait, forward signals, delete.
+ * *exit_status is the container's status (128+N when killed by signal N). */
+int jl_container_run(const struct jl_global *g, const struct jl_create_opts *o,
+		     int *exit_status, struct jl_err **err);
+int jl_container_start(const struct jl_global *g, const char *id, struct jl_err **err);
+/* The OCI state JSON of one container, into out. */
+int jl_container_state(const struct jl_global *g, const char *id, struct jl_buf *out,
+		       struct jl_err **err);
+int jl_container_kill(const struct jl_global *g, const char *id, int sig, bool all,
+		      struct jl_err **err);
+int jl_container_delete(const struct jl_global *g, const char *id, bool force,
+			struct jl_err **err);
+
+struct jl_container_info {
+	char *id;
+	pid_t pid;
+	enum jl_status status;
+	char *bundle;
+	char *created;
+	char *owner;
+};
+int jl_container_list(const struct jl_global *g, struct jl_container_info **out, size_t *n,
+		      struct jl_err **err);
+void jl_container_info_free(struct jl_container_info *v, size_t n);
+/* The list as the OCI state JSON array, for `list --format json`. */
+int jl_container_list_json(const struct jl_global *g, struct jl_buf *out, struct jl_err **err);
+
+/* "KILL", "SIGKILL", "9", "RTMIN+3" -> signal number; -1 if unknown. */
+int jl_signal_parse(const char *s);
+/* Container ids: [A-Za-z0-9_+.-]+, not "." or "..", at most 250 bytes. */
+bool jl_id_valid(const char *id);
+
+/* Re-execute this binary from a sealed memfd unless it already runs from
+ * one (CVE-2019-5736: a container must never be able to write the runtime
+ * binary through /proc/PID/exe).  Returns only on error or when not needed. */
+int jl_selfexec_sealed(int argc, char **argv, struct jl_err **err);
+
+#endif

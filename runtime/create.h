@@ -1,0 +1,57 @@
+/* The runtime side of container creation, shared by create and run. */
+#ifndef JAULA_CREATE_H
+#define JAULA_CREATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroups/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/init.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
+
+struct jl_creator {
+	const struct jl_global *g;
+	const struct jl_create_opts *o;
+	bool run_mode;
+
+	char *bundle; /* absolute */
+	char *config_text;
+	size_t config_len;
+	struct spec *spec;
+
+	int dirfd; /* locked <root>/<id> */
+	bool dir_created;
+
+	struct cg_root cgroot;
+	struct cg_handle cg;
+	bool cg_created;
+
+	struct jl_init init;
+	int sync_fd; /* the runtime's end */
+	pid_t child; /* what clone3 returned (the init, or the intermediate) */
+	pid_t pid;   /* the container's init */
+	int pidfd;
+	int master; /* pty master (run -t), or -1 */
+
+	struct jl_state state;
+	char *state_creating, *state_created;
+};
+
+/* Everything up to a waiting init and a written state.json.  On failure
+ * everything made so far is undone (jl_creator_abort) before returning. */
+int jl_creator_create(struct jl_creator *c, struct jl_err **err);
+/* Kill the init, remove its cgroup and state directory. */
+void jl_creator_abort(struct jl_creator *c);
+void jl_creator_free(struct jl_creator *c);
+
+/* The OCI state JSON with an explicit status (for hooks). */
+char *jl_state_json_with(const struct jl_state *s, enum jl_status status);
+
+/* Remove what a container owns after its processes are gone: its cgroup,
+ * then poststop hooks (warnings only), then the state directory. */
+int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,
+			 struct jl_err **err);
+
+#endif

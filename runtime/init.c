@@ -1,0 +1,351 @@
+/* The container's init, from clone to execve: a flat list of named steps.
+ * It runs as a copy of the runtime process, so it parses nothing; every
+ * failure is sent back over the sync socket and printed by the runtime. */
+#include "runtime/init.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/hooks.h"
+#include "runtime/log.h"
+#include "runtime/paths.h"
+#include "runtime/process.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+#include "runtime/util.h"
+
+static void close_parent_fds(struct jl_init *c)
+{
+	/* The parent's copy of the state directory fd holds the container
+	 * lock; keeping it here would hold the lock until execve. */
+	for (int i = 0; i < c->n_parent_fds; i++)
+		if (c->parent_fds[i] >= 0)
+			close(c->parent_fds[i]);
+}
+
+static int wait_runtime(struct jl_init *c, enum sync_type t, struct jl_err **err)
+{
+	struct sync_msg m;
+	int r = sync_expect(c->sync_fd, t, "the runtime", &m, err);
+	if (r == 0)
+		sync_msg_clear(&m);
+	return r;
+}
+
+/* --- namespaces ----------------------------------------------------------- */
+
+static int join_paths(struct jl_init *c, bool skip_user, struct jl_err **err)
+{
+	for (int t = 0; t < NS__COUNT; t++) {
+		if (c->join_fd[t] < 0 || t == NS_PID || (skip_user && t == NS_USER))
+			continue;
+		const struct spec_namespace *n = spec_find_namespace(c->spec, (enum ns_type)t);
+		int r = ns_join_fd(c->join_fd[t], (enum ns_type)t, n ? n->path : "?", err);
+		if (r < 0)
+			return r;
+		close(c->join_fd[t]);
+		c->join_fd[t] = -1;
+	}
+	return 0;
+}
+
+static int unshare_rest(struct jl_init *c, struct jl_err **err)
+{
+	int flags = 0;
+	for (int t = 0; t < NS__COUNT; t++)
+		if (c->create_ns[t] && !c->cloned_ns[t] && t != NS_USER && t != NS_PID &&
+		    t != NS_CGROUP && t != NS_TIME)
+			flags |= ns_clone_flag((enum ns_type)t);
+	if (flags && unshare(flags) < 0)
+		return jl_err_sys(err, "unshare namespaces 0x%x", flags);
+	return 0;
+}
+
+/* Joining namespaces owned by another user namespace must happen before a
+ * new user namespace exists, and a new pid namespace is only entered by a
+ * child: so join, unshare, then fork once for pid 1. */
+static int enter_two_step(struct jl_init *c, struct jl_err **err)
+{
+	if (c->join_fd[NS_USER] >= 0) {
+		const struct spec_namespace *n = spec_find_namespace(c->spec, NS_USER);
+		int r = ns_join_fd(c->join_fd[NS_USER], NS_USER, n->path, err);
+		if (r < 0)
+			return r;
+	}
+	int r = join_paths(c, true, err);
+	if (r < 0)
+		return r;
+	if (c->create_ns[NS_USER]) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			return jl_err_sys(err, "unshare the user namespace");
+		r = sync_send_creds(c->sync_fd, SYNC_USERNS);
+		if (r < 0)
+			return jl_err_set(err, -r, "ask for id maps");
+		r = wait_runtime(c, SYNC_USERNS_DONE, err);
+		if (r < 0)
+			return r;
+	}
+	r = unshare_rest(c, err);
+	if (r < 0)
+		return r;
+	if (c->create_ns[NS_PID]) {
+		if (unshare(CLONE_NEWPID) < 0)
+			return jl_err_sys(err, "unshare the pid namespace");
+		pid_t pid = fork();
+		if (pid < 0)
+			return jl_err_sys(err, "fork pid 1 of the new pid namespace");
+		if (pid > 0)
+			_exit(0); /* the runtime reaps us and adopts pid 1 */
+	}
+	r = sync_send_creds(c->sync_fd, SYNC_PID);
+	return r < 0 ? jl_err_set(err, -r, "report the init pid") : 0;
+}
+
+static int enter_namespaces(struct jl_init *c, struct jl_err **err)
+{
+	if (c->two_step)
+		return enter_two_step(c, err);
+	if (c->cloned_ns[NS_USER]) {
+		int r = wait_runtime(c, SYNC_USERNS_DONE, err);
+		if (r < 0)
+			return r;
+	}
+	return join_paths(c, false, err);
+}
+
+/* In a user namespace, become its root (uid 0 when mapped) and drop the
+ * host's supplementary groups, so created files get sane owners. */
+static int become_ns_root(struct jl_init *c, struct jl_err **err)
+{
+	if (!c->create_ns[NS_USER] && c->join_fd[NS_USER] < 0 && !c->cloned_ns[NS_USER])
+		return 0;
+	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+		return jl_err_sys(err, "setresgid 0 in the user namespace");
+	if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+		return jl_err_sys(err, "setresuid 0 in the user namespace");
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		return jl_err_sys(err, "setgroups in the user namespace");
+	return 0;
+}
+
+static int late_namespaces(struct jl_init *c, struct jl_err **err)
+{
+	/* After CLONE_INTO_CGROUP placed us: the cgroup namespace's root is the
+	 * container's own cgroup. */
+	if (c->create_ns[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)
+		return jl_err_sys(err, "unshare the cgroup namespace");
+	if (c->create_ns[NS_TIME])
+		return ns_enter_new_time(&c->spec->lnx.time_monotonic, &c->spec->lnx.time_boottime,
+					 err);
+	return 0;
+}
+
+static int set_names(struct jl_init *c, struct jl_err **err)
+{
+	const char *h = c->spec->hostname, *d = c->spec->domainname;
+	if (h && *h && sethostname(h, strlen(h)) < 0)
+		return jl_err_sys(err, "hostname: set \"%s\"", h);
+	if (d && *d && setdomainname(d, strlen(d)) < 0)
+		return jl_err_sys(err, "domainname: set \"%s\"", d);
+	return 0;
+}
+
+/* Stop while the runtime runs prestart/createRuntime; it answers with the
+ * state documents our own hooks get on stdin. */
+static int wait_runtime_hooks(struct jl_init *c, struct jl_err **err)
+{
+	int r = sync_send(c->sync_fd, SYNC_CREATE_RUNTIME, 0, NULL, 0, -1);
+	if (r < 0)
+		return jl_err_set(err, -r, "tell the runtime to run hooks");
+	struct sync_msg m;
+	r = sync_expect(c->sync_fd, SYNC_HOOKS_DONE, "the runtime", &m, err);
+	if (r < 0)
+		return r;
+	if (!m.data || strlen(m.data) + 1 >= m.len) {
+		sync_msg_clear(&m);
+		return jl_err_set(err, EPROTO, "the runtime sent no state for hooks");
+	}
+	c->state_creating = m.data; /* kept until execve */
+	c->state_created = m.data + strlen(m.data) + 1;
+	m.data = NULL;
+	sync_msg_clear(&m);
+	return 0;
+}
+
+/* --- after pivot_root ------------------------------------------------------ */
+
+static int write_sysctls(struct jl_init *c, struct jl_err **err)
+{
+	const struct spec_kvv *s = &c->spec->lnx.sysctl;
+	for (size_t i = 0; i < s->n; i++) {
+		char path[512];
+		int n = snprintf(path, sizeof(path), "/proc/sys/%s", s->v[i].key);
+		for (char *p = path + 10; p < path + n; p++)
+			if (*p == '.')
+				*p = '/';
+		int r = jl_write_file_at(AT_FDCWD, path, s->v[i].value, strlen(s->v[i].value), err);
+		if (r < 0)
+			return jl_err_wrap(err, "linux.sysctl \"%s\"", s->v[i].key);
+	}
+	return 0;
+}
+
+static int make_cwd(struct jl_init *c, struct jl_err **err)
+{
+	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = jl_mkpath_in_root(root, c->process->cwd, false, 0755, err);
+	return fd < 0 ? jl_err_wrap(err, "process.cwd") : 0;
+}
+
+static int load_seccomp(struct jl_init *c, struct jl_err **err)
+{
+	int listener = -1;
+	int r = jl_seccomp_load(&c->seccomp, &listener, err);
+	if (r < 0)
+		return jl_err_wrap(err, "linux.seccomp");
+	if (listener >= 0) {
+		/* The runtime forwards it to listenerPath with the state. */
+		r = sync_send(c->sync_fd, SYNC_SECCOMP, 0, NULL, 0, listener);
+		close(listener);
+		if (r < 0)
+			return jl_err_set(err, -r, "send the seccomp listener");
+	}
+	return 0;
+}
+
+static int wait_for_start(struct jl_init *c, struct jl_err **err)
+{
+	if (c->wait == JL_WAIT_SYNC)
+		return wait_runtime(c, SYNC_START, err);
+	/* poll() on a fifo with no writer yet blocks until `start` opens it
+	 * and writes; it reports POLLHUP only after a writer came and went. */
+	for (;;) {
+		struct pollfd p = {.fd = c->fifo_fd, .events = POLLIN};
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return jl_err_sys(err, "wait for start");
+		}
+		char b;
+		ssize_t n = read(c->fifo_fd, &b, 1);
+		if (n == 1)
+			return 0;
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return jl_err_set(err, EPIPE, "exec fifo closed without a start");
+	}
+}
+
+/* --- the steps ------------------------------------------------------------ */
+
+static int setup_environment(struct jl_init *c, struct jl_err **err)
+{
+	int r = enter_namespaces(c, err);
+	if (r == 0)
+		r = become_ns_root(c, err);
+	if (r == 0)
+		r = late_namespaces(c, err);
+	if (r == 0)
+		r = set_names(c, err);
+	if (r == 0)
+		r = jl_rootfs_mount_all(&c->rootfs, err);
+	if (r == 0 && c->run_create_hooks)
+		r = wait_runtime_hooks(c, err);
+	if (r == 0)
+		r = jl_hooks_run(c->spec, SPEC_HOOK_CREATE_CONTAINER, c->state_creating, err);
+	return r;
+}
+
+static int setup_container(struct jl_init *c, struct jl_err **err)
+{
+	int r = jl_rootfs_pivot(&c->rootfs, err);
+	if (r == 0)
+		r = write_sysctls(c, err);
+	if (r == 0 && c->process->terminal)
+		r = jl_terminal_setup(c->process, c->console_fd,
+				      c->console_to_runtime ? c->sync_fd : -1, err);
+	if (r == 0)
+		r = make_cwd(c, err);
+	if (r == 0)
+		r = jl_rootfs_finish(&c->rootfs, err);
+	if (r == 0)
+		r = jl_process_apply_attrs(c->process, &c->spec->lnx.personality, err);
+	return r;
+}
+
+static int finalize_process(struct jl_init *c, char **exe, struct jl_err **err)
+{
+	const struct spec_process *p = c->process;
+	int r = jl_process_find_exe(p, c->envp, exe, err);
+	if (r < 0)
+		return r;
+	if (chdir(p->cwd) < 0)
+		return jl_err_sys(err, "process.cwd: chdir \"%s\"", p->cwd);
+	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
+	 * while we still have it.  A notify filter must be loaded while the
+	 * runtime is there to forward its listener. */
+	bool early = c->has_seccomp && (!p->no_new_privileges || c->seccomp.notify);
+	if (early && !p->no_new_privileges) {
+		r = load_seccomp(c, err);
+		if (r < 0)
+			return r;
+	}
+	bool userns = c->create_ns[NS_USER] || c->cloned_ns[NS_USER] || c->join_fd[NS_USER] >= 0;
+	r = jl_process_set_user(p, userns, err);
+	if (r < 0)
+		return r;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return jl_err_sys(err, "process.noNewPrivileges");
+	if (early && p->no_new_privileges) {
+		r = load_seccomp(c, err);
+		if (r < 0)
+			return r;
+	}
+	umask(p->user.has_umask ? p->user.umask : 022);
+	return jl_process_prepare_fds(c->n_preserved, c->preserved_open, err);
+}
+
+static int init_steps(struct jl_init *c, char **exe, struct jl_err **err)
+{
+	int r = setup_environment(c, err);
+	if (r == 0)
+		r = setup_container(c, err);
+	if (r == 0)
+		r = finalize_process(c, exe, err);
+	if (r < 0)
+		return r;
+	jl_process_reset_signals();
+	r = sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, -1);
+	if (r < 0)
+		return jl_err_set(err, -r, "report ready");
+	r = wait_for_start(c, err);
+	if (r == 0)
+		r = jl_hooks_run(c->spec, SPEC_HOOK_START_CONTAINER, c->state_created, err);
+	if (r == 0 && c->has_seccomp && c->process->no_new_privileges && !c->seccomp.notify)
+		r = load_seccomp(c, err); /* the last step: nothing of ours is filtered */
+	return r;
+}
+
+void jl_init_main(struct jl_init *c)
+{
+	struct jl_err *err = NULL;
+	char *exe = NULL;
+	close_parent_fds(c);
+	umask(0);
+	if (init_steps(c, &exe, &err) == 0) {
+		execve(exe, c->argv, c->envp);
+		jl_err_sys(&err, "exec \"%s\"", exe);
+	}
+	/* Before start the runtime is listening; after it, only the
+	 * container's stderr and the log are left to tell. */
+	if (sync_send_error(c->sync_fd, err) < 0)
+		jl_error("%s", err ? err->msg : "container init failed");
+	_exit(127);
+}

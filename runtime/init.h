@@ -1,0 +1,63 @@
+/* What the runtime prepares before clone and the container's init executes
+ * after it.  Everything is decided and parsed in the parent; the child only
+ * walks a flat list of steps (init.c) over this structure, which it owns as
+ * a copy-on-write image of the parent's memory. */
+#ifndef JAULA_INIT_H
+#define JAULA_INIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "namespaces/ns.h"
+#include "runtime/rootfs.h"
+#include "runtime/seccomp.h"
+#include "runtime/spec.h"
+
+enum jl_init_wait {
+	JL_WAIT_FIFO, /* create: poll the exec fifo until `start` writes to it */
+	JL_WAIT_SYNC, /* run: the runtime sends SYNC_START */
+};
+
+#define JL_MAX_PRESERVED 1024
+
+struct jl_init {
+	const struct spec *spec;
+	const struct spec_process *process;
+	struct jl_rootfs_plan rootfs;
+
+	int sync_fd;    /* init's end of the socketpair */
+	int fifo_fd;    /* read end of exec.fifo (JL_WAIT_FIFO) */
+	int console_fd; /* connected --console-socket, or -1 */
+	bool console_to_runtime; /* terminal without a socket: send master over sync_fd */
+	enum jl_init_wait wait;
+
+	/* namespaces */
+	int join_fd[NS__COUNT]; /* opened and type-checked "path" namespaces, or -1 */
+	bool create_ns[NS__COUNT];
+	bool cloned_ns[NS__COUNT]; /* created by clone3 itself (fast path) */
+	bool two_step;             /* join first, then unshare, fork for a new pid ns */
+
+	bool run_create_hooks; /* the runtime runs prestart/createRuntime: stop and wait */
+	const char *state_creating; /* state JSON for createContainer hooks */
+	const char *state_created;  /* for startContainer hooks */
+
+	bool has_seccomp;
+	struct jl_seccomp_prog seccomp;
+
+	char **argv; /* NULL-terminated copies of process.args/env pointers */
+	char **envp;
+
+	/* fds 3..3+n-1 that were open when the runtime started: passed on */
+	int n_preserved;
+	uint8_t preserved_open[JL_MAX_PRESERVED];
+
+	/* parent-only fds the child must close first (locks, cgroup, ...) */
+	int parent_fds[8];
+	int n_parent_fds;
+};
+
+/* Runs in the child; never returns. */
+__attribute__((noreturn)) void jl_init_main(struct jl_init *c);
+
+#endif

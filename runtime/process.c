@@ -1,0 +1,246 @@
+#include "runtime/process.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <linux/sched/types.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/caps.h"
+#include "runtime/log.h"
+#include "runtime/util.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* --- attributes ----------------------------------------------------------- */
+
+static int set_oom_score_adj(int v, struct jl_err **err)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d", v);
+	int r = jl_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, err);
+	if (r < 0)
+		return jl_err_wrap(err, "process.oomScoreAdj %d%s", v,
+				   r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
+	return 0;
+}
+
+static int set_rlimits(const struct spec_process *p, struct jl_err **err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct spec_rlimit *l = &p->rlimits[i];
+		struct rlimit rl = {.rlim_cur = l->soft, .rlim_max = l->hard};
+		if (setrlimit(l->resource, &rl) < 0)
+			return jl_err_sys(err, "process.rlimits[%zu]: set %s to %llu/%llu%s", i,
+					  l->name, (unsigned long long)l->soft,
+					  (unsigned long long)l->hard,
+					  errno == EPERM ? " (above the hard limit needs "
+							   "CAP_SYS_RESOURCE)"
+							 : "");
+	}
+	return 0;
+}
+
+static int set_personality(const struct spec_personality *pers, struct jl_err **err)
+{
+	if (!pers->set)
+		return 0;
+	unsigned long dom;
+	if (jl_streq(pers->domain, "LINUX"))
+		dom = PER_LINUX;
+	else if (jl_streq(pers->domain, "LINUX32"))
+		dom = PER_LINUX32;
+	else
+		return jl_err_set(err, 0, "linux.personality.domain: unknown domain \"%s\"",
+				  pers->domain ? pers->domain : "");
+	if (personality(dom) < 0)
+		return jl_err_sys(err, "linux.personality: set %s", pers->domain);
+	return 0;
+}
+
+static int set_scheduler(const struct spec_scheduler *s, struct jl_err **err)
+{
+	if (!s->set)
+		return 0;
+	struct sched_attr a = {
+		.size = sizeof(a),
+		.sched_policy = (uint32_t)s->policy,
+		.sched_flags = s->flags,
+		.sched_nice = s->nice,
+		.sched_priority = (uint32_t)s->priority,
+		.sched_runtime = s->runtime,
+		.sched_deadline = s->deadline,
+		.sched_period = s->period,
+	};
+	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+		return jl_err_sys(err, "process.scheduler: sched_setattr");
+	return 0;
+}
+
+static int set_io_priority(const struct spec_io_priority *io, struct jl_err **err)
+{
+	if (!io->set)
+		return 0;
+	const int who_process = 1, class_shift = 13;
+	if (syscall(SYS_ioprio_set, who_process, 0, (io->class << class_shift) | io->priority) < 0)
+		return jl_err_sys(err, "process.ioPriority: ioprio_set");
+	return 0;
+}
+
+int jl_process_apply_attrs(const struct spec_process *p, const struct spec_personality *pers,
+			   struct jl_err **err)
+{
+	int r = 0;
+	if (p->has_oom_score_adj)
+		r = set_oom_score_adj(p->oom_score_adj, err);
+	if (r == 0)
+		r = set_rlimits(p, err);
+	if (r == 0 && pers)
+		r = set_personality(pers, err);
+	if (r == 0)
+		r = set_scheduler(&p->scheduler, err);
+	if (r == 0)
+		r = set_io_priority(&p->io_priority, err);
+	return r;
+}
+
+/* --- user and capabilities ------------------------------------------------ */
+
+static int set_groups(const struct spec_user *u, bool userns, struct jl_err **err)
+{
+	gid_t *gids = NULL;
+	if (u->n_additional_gids) {
+		gids = xcalloc(u->n_additional_gids, sizeof(*gids));
+		for (size_t i = 0; i < u->n_additional_gids; i++)
+			gids[i] = u->additional_gids[i];
+	}
+	int r = setgroups(u->n_additional_gids, gids);
+	free(gids);
+	if (r < 0) {
+		/* With setgroups "deny" in a user namespace the kernel forbids
+		 * it; having no supplementary groups is then already the case. */
+		if (errno == EPERM && userns && !u->n_additional_gids)
+			return 0;
+		return jl_err_sys(err, "process.user.additionalGids: setgroups");
+	}
+	return 0;
+}
+
+int jl_process_set_user(const struct spec_process *p, bool userns, struct jl_err **err)
+{
+	const struct spec_user *u = &p->user;
+	int r = jl_caps_drop_bounding(&p->caps, err);
+	if (r < 0)
+		return r;
+	r = set_groups(u, userns, err);
+	if (r < 0)
+		return r;
+	/* Keep the permitted set across the uid change; jl_caps_apply then
+	 * sets exactly what the config asks for. */
+	if (p->caps.set && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return jl_err_sys(err, "prctl(PR_SET_KEEPCAPS)");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return jl_err_sys(err, "process.user.gid: setresgid %u", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return jl_err_sys(err, "process.user.uid: setresuid %u", u->uid);
+	if (p->caps.set && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return jl_err_sys(err, "prctl(PR_SET_KEEPCAPS)");
+	r = jl_caps_apply(&p->caps, err);
+	return r < 0 ? jl_err_wrap(err, "process.capabilities") : 0;
+}
+
+/* --- executable and environment ------------------------------------------- */
+
+static const char *env_path(char *const *envp)
+{
+	for (char *const *e = envp; e && *e; e++)
+		if (jl_str_has_prefix(*e, "PATH="))
+			return *e + 5;
+	return DEFAULT_PATH;
+}
+
+static bool is_executable(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int jl_process_find_exe(const struct spec_process *p, char *const *envp, char **out,
+			struct jl_err **err)
+{
+	const char *name = p->args.v[0];
+	if (strchr(name, '/')) {
+		if (!is_executable(name))
+			return jl_err_sys(err, "exec: \"%s\"", name);
+		*out = xstrdup(name);
+		return 0;
+	}
+	const char *path = env_path(envp);
+	for (const char *dir = path;;) {
+		const char *end = strchrnul(dir, ':');
+		/* An empty PATH entry means the current directory (POSIX). */
+		cleanup_free char *cand = end == dir ? xasprintf("./%s", name)
+						     : xasprintf("%.*s/%s", (int)(end - dir), dir, name);
+		if (is_executable(cand)) {
+			*out = steal_ptr(&cand);
+			return 0;
+		}
+		if (!*end)
+			break;
+		dir = end + 1;
+	}
+	return jl_err_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static char **strv_terminated(const struct spec_strv *v)
+{
+	char **out = xcalloc(v->n + 1, sizeof(char *));
+	for (size_t i = 0; i < v->n; i++)
+		out[i] = (char *)v->v[i];
+	return out;
+}
+
+char **jl_process_argv(const struct spec_process *p)
+{
+	return strv_terminated(&p->args);
+}
+
+char **jl_process_envp(const struct spec_process *p)
+{
+	return strv_terminated(&p->env);
+}
+
+/* --- fds and signals ------------------------------------------------------ */
+
+int jl_process_prepare_fds(int n_preserved, const uint8_t *was_open, struct jl_err **err)
+{
+	unsigned first = 3u + (unsigned)n_preserved;
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		/* Before 5.11: mark them one by one. */
+		for (int fd = (int)first; fd < 65536; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	for (int i = 0; i < n_preserved; i++) {
+		if (!was_open[i])
+			continue;
+		if (fcntl(3 + i, F_SETFD, 0) < 0)
+			return jl_err_sys(err, "--preserve-fds: fd %d", 3 + i);
+	}
+	return 0;
+}
+
+void jl_process_reset_signals(void)
+{
+	signal(SIGPIPE, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}

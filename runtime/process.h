@@ -1,0 +1,39 @@
+/* The process object of config.json applied to the calling process: the
+ * steps shared by a container's init and by `exec`. */
+#ifndef JAULA_PROCESS_H
+#define JAULA_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/error.h"
+#include "runtime/spec.h"
+
+/* oomScoreAdj, rlimits, personality, scheduler, ioPriority. */
+int jl_process_apply_attrs(const struct spec_process *p, const struct spec_personality *pers,
+			   struct jl_err **err);
+
+/* Bounding set, supplementary groups, gid, uid, then the capability sets.
+ * setgroups is skipped when the user namespace forbids it. */
+int jl_process_set_user(const struct spec_process *p, bool userns, struct jl_err **err);
+
+/* Find args[0] the way execvp would, but with the container's PATH (from
+ * envp) and inside the container's root.  *out is malloc'ed. */
+int jl_process_find_exe(const struct spec_process *p, char *const *envp, char **out,
+			struct jl_err **err);
+
+/* NULL-terminated argv and environment for execve (arrays malloc'ed, the
+ * strings still the spec's). */
+char **jl_process_argv(const struct spec_process *p);
+char **jl_process_envp(const struct spec_process *p);
+
+/* Everything above fd 2 is closed at execve except fds 3..3+n-1 that were
+ * open when the runtime started (--preserve-fds). */
+int jl_process_prepare_fds(int n_preserved, const uint8_t *was_open, struct jl_err **err);
+
+/* Undo what the runtime changed for itself (SIGPIPE ignored, signal mask)
+ * so the container's program starts with the defaults. */
+void jl_process_reset_signals(void);
+
+#endif

@@ -1,0 +1,61 @@
+/* The container's root filesystem.  The parent compiles config.json's mounts
+ * into a plan (flags parsed, sources resolved against the bundle, kinds
+ * decided); the init only executes it:
+ *   jl_rootfs_mount_all  - propagation, rootfs bind, every mount, /dev
+ *   jl_rootfs_pivot      - pivot_root (or MS_MOVE + chroot with --no-pivot)
+ *   jl_rootfs_finish     - maskedPaths, readonlyPaths, root.readonly */
+#ifndef JAULA_ROOTFS_H
+#define JAULA_ROOTFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/error.h"
+#include "runtime/mountopts.h"
+#include "runtime/spec.h"
+
+enum jl_mount_kind {
+	JL_MOUNT_BIND,   /* open_tree + mount_setattr + move_mount */
+	JL_MOUNT_FS,     /* mount(2) of a filesystem type */
+	JL_MOUNT_CGROUP, /* cgroup2, or a bind of the container's cgroup */
+};
+
+struct jl_mount_entry {
+	enum jl_mount_kind kind;
+	size_t index;            /* mounts[index] in config.json, for errors */
+	const char *destination; /* inside the container */
+	char *source;            /* binds: absolute host path */
+	const char *type;
+	bool source_is_dir;      /* binds: make the target a directory (else a file) */
+	struct jl_mount_opts opts;
+};
+
+struct jl_rootfs_plan {
+	char *rootfs; /* absolute host path */
+	struct jl_mount_entry *mounts;
+	size_t n_mounts;
+	unsigned long root_propagation; /* rootfsPropagation, 0 = default (rslave) */
+	bool readonly;
+	bool no_pivot;
+	bool userns;         /* a new user namespace: device nodes are bind mounts */
+	bool cgroupns;       /* a new cgroup namespace: "cgroup" mounts are cgroup2 */
+	char *cgroup_source; /* host dir of the container's cgroup (bind when no cgroupns) */
+	const struct spec *spec;
+};
+
+/* Parent side.  bundle is the absolute bundle directory. */
+int jl_rootfs_plan_build(const struct spec *s, const char *bundle, bool no_pivot,
+			 const char *cgroup_dir, struct jl_rootfs_plan *p, struct jl_err **err);
+void jl_rootfs_plan_free(struct jl_rootfs_plan *p);
+
+/* Init side, in the container's mount namespace. */
+int jl_rootfs_mount_all(const struct jl_rootfs_plan *p, struct jl_err **err);
+int jl_rootfs_pivot(const struct jl_rootfs_plan *p, struct jl_err **err);
+int jl_rootfs_finish(const struct jl_rootfs_plan *p, struct jl_err **err);
+
+/* /dev: default nodes, linux.devices, the standard symlinks, ptmx (dev.c). */
+int jl_dev_setup(int rootfd, const struct spec *s, bool userns, struct jl_err **err);
+/* Bind the terminal's slave over /dev/console (after pivot). */
+int jl_dev_bind_console(const char *slave_path, struct jl_err **err);
+
+#endif

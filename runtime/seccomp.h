@@ -1,0 +1,49 @@
+/* seccomp (the only user of libseccomp).  The filter is compiled to BPF in
+ * the runtime's parent process; the container's init only loads the finished
+ * program with seccomp(2), as its last step before execve, so no libseccomp
+ * code and no parsing runs after clone. */
+#ifndef JAULA_SECCOMP_H
+#define JAULA_SECCOMP_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+
+#include "runtime/error.h"
+#include "runtime/json.h"
+#include "runtime/spec.h"
+
+struct jl_seccomp_prog {
+	struct sock_fprog fprog; /* filter instructions, owned */
+	unsigned int flags;      /* SECCOMP_FILTER_FLAG_* to pass at load time */
+	bool notify;             /* some rule uses SCMP_ACT_NOTIFY: load returns a listener */
+};
+
+/* Compile linux.seccomp.  `where` prefixes errors ("config.json: linux.seccomp"),
+ * e.g. "config.json: linux.seccomp.syscalls[2].action: unknown action \"X\"".
+ * Unknown syscall names are skipped with a debug log, as runc does. */
+int jl_seccomp_compile(const struct spec_seccomp *s, const char *where,
+		       struct jl_seccomp_prog *out, struct jl_err **err);
+void jl_seccomp_prog_free(struct jl_seccomp_prog *p);
+
+/* Load a compiled program into the calling process (raw seccomp(2), no
+ * libseccomp).  Needs no_new_privs or CAP_SYS_ADMIN.  When p->notify, the new
+ * listener fd is stored in *listener (else *listener = -1). */
+int jl_seccomp_load(const struct jl_seccomp_prog *p, int *listener, struct jl_err **err);
+
+/* Send a notify listener fd to the agent at `path` (a unix socket) with the
+ * runtime-spec container-process-state JSON, as SCM_RIGHTS ancillary data. */
+int jl_seccomp_send_listener(const char *path, int listener, const char *state_json,
+			     struct jl_err **err);
+
+/* The supported names, for `jaula features`. */
+extern const char *const jl_seccomp_actions[];   /* NULL-terminated */
+extern const char *const jl_seccomp_operators[]; /* NULL-terminated */
+extern const char *const jl_seccomp_archs[];     /* NULL-terminated */
+extern const char *const jl_seccomp_flags[];     /* NULL-terminated */
+
+/* jaula's default profile, written as a linux.seccomp JSON object (used by
+ * `jaula spec` and the sandbox).  See the comment in seccomp_profile.c for
+ * what it denies and why. */
+void jl_seccomp_default_profile(struct jl_json_writer *w);
+
+#endif

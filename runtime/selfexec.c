@@ -1,0 +1,75 @@
+/* CVE-2019-5736: a container process that can reach /proc/PID/exe of the
+ * runtime (while it execs the container's init, or joins for `exec`) could
+ * open the runtime binary and overwrite it for the next invocation.  So the
+ * runtime re-executes itself from a sealed memfd first: /proc/self/exe then
+ * names an anonymous, write-sealed copy, and the binary on disk is never
+ * exposed.  A copy already running (seals present) does nothing. */
+#include <fcntl.h>
+#include <linux/memfd.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/container.h"
+#include "runtime/util.h"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static bool running_sealed(int exe)
+{
+	int seals = fcntl(exe, F_GET_SEALS);
+	return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+static int make_copy(int exe, struct jl_err **err)
+{
+	/* MFD_EXEC: kernels with vm.memfd_noexec would otherwise refuse to
+	 * execute it; older kernels reject the flag, so retry without. */
+	int fd = memfd_create("jaula", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("jaula", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return jl_err_sys(err, "memfd_create");
+	struct stat st;
+	if (fstat(exe, &st) < 0) {
+		close(fd);
+		return jl_err_sys(err, "stat /proc/self/exe");
+	}
+	off_t off = 0;
+	while (off < st.st_size) {
+		ssize_t n = sendfile(fd, exe, &off, (size_t)(st.st_size - off));
+		if (n <= 0) {
+			int r = jl_err_set(err, n < 0 ? errno : EIO, "copy the runtime binary");
+			close(fd);
+			return r;
+		}
+	}
+	if (fcntl(fd, F_ADD_SEALS, SEALS) < 0) {
+		close(fd);
+		return jl_err_sys(err, "seal the runtime copy");
+	}
+	return fd;
+}
+
+int jl_selfexec_sealed(int argc, char **argv, struct jl_err **err)
+{
+	(void)argc;
+	cleanup_close int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (exe < 0)
+		return jl_err_sys(err, "open /proc/self/exe");
+	if (running_sealed(exe))
+		return 0;
+	cleanup_close int copy = make_copy(exe, err);
+	if (copy < 0)
+		return copy;
+	extern char **environ;
+	syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+	return jl_err_sys(err, "re-execute from the sealed copy");
+}

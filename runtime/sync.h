@@ -1,0 +1,53 @@
+/* The channel between the runtime process and the container's init: a
+ * SOCK_SEQPACKET socketpair, so every message arrives whole, with an optional
+ * fd in SCM_RIGHTS and SCM_CREDENTIALS so the kernel translates a pid sent
+ * from inside a pid namespace into the receiver's view. */
+#ifndef JAULA_SYNC_H
+#define JAULA_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/error.h"
+
+enum sync_type {
+	SYNC_ERROR = 1,       /* init -> runtime: errnum + message; init exits */
+	SYNC_USERNS,          /* init -> runtime: user namespace made, write my id maps */
+	SYNC_USERNS_DONE,     /* runtime -> init */
+	SYNC_PID,             /* init -> runtime: the real init's pid (credentials) */
+	SYNC_CREATE_RUNTIME,  /* init -> runtime: environment built, run prestart/createRuntime */
+	SYNC_HOOKS_DONE,      /* runtime -> init */
+	SYNC_CONSOLE,         /* init -> runtime: pty master (run with a terminal) */
+	SYNC_SECCOMP,         /* init -> runtime: notify listener fd */
+	SYNC_READY,           /* init -> runtime: waiting for start */
+	SYNC_START,           /* runtime -> init: go (run; create uses the exec fifo) */
+};
+
+struct sync_msg {
+	uint32_t type;
+	int32_t errnum;
+	uint32_t len;    /* bytes of data */
+	pid_t pid;       /* sender's pid, from SCM_CREDENTIALS (translated) */
+	int fd;          /* received fd or -1 */
+	char *data;      /* NUL-terminated, malloc'ed (NULL when len == 0) */
+};
+
+void sync_msg_clear(struct sync_msg *m);
+
+/* Send type (+ data, + fd when fd >= 0).  Returns 0 or -errno. */
+int sync_send(int sock, enum sync_type type, int errnum, const void *data, size_t len, int fd);
+/* Also attach our credentials so the receiver learns our pid in its view. */
+int sync_send_creds(int sock, enum sync_type type);
+/* Receive one message.  -EPIPE when the peer is gone (EOF). */
+int sync_recv(int sock, struct sync_msg *m);
+
+/* Wait for a message of type `want`.  A SYNC_ERROR from the peer becomes
+ * *err (its message prefixed by `who`); EOF is "who exited unexpectedly". */
+int sync_expect(int sock, enum sync_type want, const char *who, struct sync_msg *m,
+		struct jl_err **err);
+
+/* In init: report err to the runtime (best effort). */
+int sync_send_error(int sock, const struct jl_err *err);
+
+#endif

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "ok 1 - about to crash"
+kill -SEGV $$
