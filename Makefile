@@ -8,7 +8,7 @@ PREFIX  ?= /usr/local
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones.  Later rooms append theirs here.
 DEPS_PKGS := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
-	libcmocka-dev busybox-static bats iproute2 util-linux
+	libcmocka-dev busybox-static bats jq iproute2 util-linux file
 
 PKGS    := libseccomp libcap yajl libmnl
 OPT     ?= -O2
@@ -34,32 +34,43 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 override CFLAGS += -DJAULA_VERSION='"$(VERSION)"' -DJAULA_COMMIT='"$(GIT_COMMIT)"'
 
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 .PHONY: all deps test unit integration asan demo clean help install check-deps bench
 
 all: $(BUILD)/jaula $(HELPER_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libjaula.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/jaula: $(CLI_OBJ) $(BUILD)/libjaula.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libjaula.a $(LDLIBS) -o $@
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libjaula.a $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjaula.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libjaula.a $(LDLIBS) -lcmocka -o $@
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libjaula.a $(LDLIBS) -lcmocka -o $@
 
 # Small programs the integration tests run inside containers or beside them
 # (a console-socket receiver, a seccomp notify agent, ...), built static so
 # they run in a busybox rootfs.
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -fsanitize=% -MMD -MP,$(CFLAGS)) -static $< -o $@
+	@$(if $(Q),echo "  HELPER  $@")
+	$(Q)$(CC) $(filter-out -fsanitize=% -MMD -MP,$(CFLAGS)) -static $< -o $@
 
 deps:
 	@tests/deps.sh $(DEPS_PKGS)

@@ -48,7 +48,8 @@
 #define JMP32_K(op, d, i, o) INSN(BPF_JMP32 | (op) | BPF_K, d, 0, o, i)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
-/* Registers after the prologue. */
+/* Registers after the prologue; r1 (the context) is dead by then and
+ * serves as scratch. */
 enum { R_CTX = 1, R_TYPE = 2, R_ACCESS = 3, R_MAJOR = 4, R_MINOR = 5, R_TMP = 1 };
 
 struct emitter {

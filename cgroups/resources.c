@@ -352,13 +352,16 @@ static int check_before_update(const struct apply_ctx *c, const struct cg_memory
 
 /* The limit the swap total is relative to.  At create that is the config's;
  * an update that changes only swap measures it against the live memory.max
- * (runc gets the same effect by merging the update into its saved config). */
+ * (runc gets the same effect by merging the update into its saved config).
+ * Only when swap is given: a live "max" must not turn an update of, say,
+ * the reservation into "swap max" by runc's unlimited-memory rule. */
 static int64_t limit_for_swap(const struct apply_ctx *c, const struct cg_memory *m)
 {
 	if (m->has_limit && m->limit != 0)
 		return m->limit;
+	bool has_swap = m->has_swap && m->swap != 0;
 	int64_t cur;
-	if (c->update && read_i64_or_max(c->h->fd, "memory.max", &cur) == 0)
+	if (c->update && has_swap && read_i64_or_max(c->h->fd, "memory.max", &cur) == 0)
 		return cur;
 	return 0;
 }

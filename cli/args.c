@@ -129,7 +129,7 @@ static int parse_short(const struct cli_command *cmd, int argc, char **argv, int
 			continue;
 		}
 		if (p[1])
-			return store(o, p + 1, err);
+			return store(o, p[1] == '=' ? p + 2 : p + 1, err); /* -fjson, -f=json */
 		if (*i + 1 >= argc)
 			return jl_err_code(err, EINVAL, "%s: option -%c needs a value", cmd->name, *p);
 		return store(o, argv[++*i], err);

@@ -72,6 +72,36 @@ static void snapshot_preserved_fds(struct jl_creator *c)
 
 /* --- cgroup --------------------------------------------------------------- */
 
+/* Device access is always filtered (as runc does): jaula's defaults, the
+ * config's rules, and the nodes linux.devices asks to create. */
+static int restrict_devices(struct jl_creator *c, struct jl_err **err)
+{
+	const struct spec_linux *l = &c->spec->lnx;
+	struct cg_device_rule *extra = xcalloc(l->n_devices, sizeof(*extra));
+	size_t n_extra = 0;
+	for (size_t i = 0; i < l->n_devices; i++) {
+		const struct spec_device *d = &l->devices[i];
+		if (d->type == 'p')
+			continue; /* a fifo is not a device to the kernel's filter */
+		extra[n_extra++] = (struct cg_device_rule){
+			.allow = true,
+			.type = d->type == 'b' ? 'b' : 'c',
+			.major = d->major,
+			.minor = d->minor,
+			.access = "rwm",
+		};
+	}
+	const struct cg_resources *res = l->has_resources ? &l->resources : NULL;
+	struct cg_bpf_prog prog = CG_BPF_PROG_INIT;
+	int r = cg_devices_build(res ? res->devices : NULL, res ? res->n_devices : 0, extra,
+				 n_extra, &prog, err);
+	free(extra);
+	if (r == 0 && prog.n)
+		r = cg_devices_attach(&c->cg, &prog, err);
+	cg_bpf_prog_free(&prog);
+	return r < 0 ? jl_err_wrap(err, "config.json: linux.resources.devices") : 0;
+}
+
 static int prepare_cgroup(struct jl_creator *c, struct jl_err **err)
 {
 	if (c->g->cgroup_disabled)
@@ -105,7 +135,7 @@ static int prepare_cgroup(struct jl_creator *c, struct jl_err **err)
 		if (r < 0)
 			return jl_err_wrap(err, "config.json: linux.resources");
 	}
-	return 0;
+	return restrict_devices(c, err);
 }
 
 /* --- what the init needs -------------------------------------------------- */

@@ -72,6 +72,8 @@ static int check_text(const char *text, size_t len, const char *name, struct jl_
 static int parse_tree(const char *text, size_t len, const char *name, jl_json_val *tree,
 		      struct jl_err **err)
 {
+	if (!text)
+		text = "", len = 0;
 	if (len > SPEC_MAX_BYTES)
 		return jl_err_set(err, EFBIG, "%s: larger than %u bytes", name, SPEC_MAX_BYTES);
 	if (memchr(text, '\0', len))

@@ -3,7 +3,8 @@
  * Every field of config.md and config-linux.md is here, implemented or not:
  * later work reads them without touching the parser.  Strings point into the
  * parsed JSON tree or the spec's arena; both die with spec_free().  Optional
- * scalars carry has_ flags; optional strings are NULL when absent.  Values are
+ * scalars carry has_ flags; optional strings are NULL when absent (or "",
+ * which Go's omitempty makes the same thing; JSON null is absent too).  Values are
  * checked for type and range while parsing, so the rest of the runtime never
  * sees an out-of-range uid or a negative size. */
 #ifndef JAULA_SPEC_H
@@ -24,7 +25,7 @@
 #define SPEC_MAX_BYTES (4u << 20)
 
 struct spec_strv {
-	const char **v;
+	const char **v; /* v[n] is NULL when present: args and env can go to execve as is */
 	size_t n;
 };
 

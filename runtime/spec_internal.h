@@ -9,7 +9,7 @@
  *    `omitempty` makes them the same thing for the tools that write configs;
  *  - readers of an object member return 1 when it was present, 0 when
  *    absent, < 0 on error, and leave *out alone when absent;
- *  - string arrays carry a NULL after the last entry (argv, envp).
+ *  - string arrays carry a NULL after the last entry (argv, envp);
  *  - errors read "NAME: PATH: what is wrong", one line. */
 #ifndef JAULA_SPEC_INTERNAL_H
 #define JAULA_SPEC_INTERNAL_H
@@ -51,7 +51,7 @@ enum sp_need { SP_OPTIONAL, SP_REQUIRED };
 int sp_fail(struct sp_ctx *c, const struct sp_path *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A user string made safe for a one-line message: quoted, escaped, cut at
- * 80 bytes.  Lives in the arena. */
+ * 64 bytes.  Lives in the arena. */
 const char *sp_quote(struct sp_ctx *c, const char *s);
 
 /* --- values ------------------------------------------------------------------ */

@@ -307,8 +307,11 @@ static int parse_isolation(struct sp_ctx *c, jl_json_val v, const struct sp_path
 
 /* --- filesystem: propagation, masked and read-only paths ------------------- */
 
+/* config-linux.md names four; the r-prefixed forms are what runc and crun
+ * accept as well. */
 static const char *const propagations[] = {
-	"private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable",
+	"private", "rprivate", "shared",     "rshared",
+	"slave",   "rslave",   "unbindable", "runbindable",
 	NULL,
 };
 
@@ -332,7 +335,6 @@ static int parse_paths(struct sp_ctx *c, jl_json_val obj, const struct sp_path *
 static int parse_filesystem(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
 			    struct spec_linux *l)
 {
-	/* The r-prefixed forms are what runc and crun accept as well. */
 	int r = sp_enum(c, v, at, "rootfsPropagation", SP_OPTIONAL, propagations,
 			"rootfs propagation", &l->rootfs_propagation);
 	if (r < 0)
@@ -547,12 +549,23 @@ static int parse_personality(struct sp_ctx *c, jl_json_val obj, const struct sp_
 	return sp_strv(c, v, &p, "flags", SP_OPTIONAL, &pers->flags);
 }
 
+/* The modes and flags config-linux.md lists; runtime code maps them to
+ * set_mempolicy(2) values. */
 static const char *const mpol_modes[] = {
-	"MPOL_DEFAULT",	       "MPOL_BIND",  "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
-	"MPOL_PREFERRED",      "MPOL_PREFERRED_MANY", "MPOL_LOCAL", NULL,
+	"MPOL_DEFAULT",
+	"MPOL_BIND",
+	"MPOL_INTERLEAVE",
+	"MPOL_WEIGHTED_INTERLEAVE",
+	"MPOL_PREFERRED",
+	"MPOL_PREFERRED_MANY",
+	"MPOL_LOCAL",
+	NULL,
 };
 static const char *const mpol_flags[] = {
-	"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL,
+	"MPOL_F_NUMA_BALANCING",
+	"MPOL_F_RELATIVE_NODES",
+	"MPOL_F_STATIC_NODES",
+	NULL,
 };
 
 static int parse_memory_policy(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at,

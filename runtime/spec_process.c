@@ -136,8 +136,10 @@ static int parse_user(struct sp_ctx *c, jl_json_val obj, const struct sp_path *a
 /* --- capabilities ------------------------------------------------------------ */
 
 static const char *const cap_set_names[SPEC_CAP__COUNT] = {
-	[SPEC_CAP_EFFECTIVE] = "effective",	[SPEC_CAP_BOUNDING] = "bounding",
-	[SPEC_CAP_INHERITABLE] = "inheritable", [SPEC_CAP_PERMITTED] = "permitted",
+	[SPEC_CAP_EFFECTIVE] = "effective",
+	[SPEC_CAP_BOUNDING] = "bounding",
+	[SPEC_CAP_INHERITABLE] = "inheritable",
+	[SPEC_CAP_PERMITTED] = "permitted",
 	[SPEC_CAP_AMBIENT] = "ambient",
 };
 
@@ -277,9 +279,12 @@ static int parse_rlimits(struct sp_ctx *c, jl_json_val obj, const struct sp_path
 #define SCHED_ISO_RESERVED 4
 
 static const struct name_value sched_policies[] = {
-	{"SCHED_OTHER", SCHED_NORMAL}, {"SCHED_FIFO", SCHED_FIFO},
-	{"SCHED_RR", SCHED_RR},	       {"SCHED_BATCH", SCHED_BATCH},
-	{"SCHED_ISO", SCHED_ISO_RESERVED}, {"SCHED_IDLE", SCHED_IDLE},
+	{"SCHED_OTHER", SCHED_NORMAL}, /* the kernel's name for it */
+	{"SCHED_FIFO", SCHED_FIFO},
+	{"SCHED_RR", SCHED_RR},
+	{"SCHED_BATCH", SCHED_BATCH},
+	{"SCHED_ISO", SCHED_ISO_RESERVED},
+	{"SCHED_IDLE", SCHED_IDLE},
 	{"SCHED_DEADLINE", SCHED_DEADLINE},
 };
 

@@ -169,8 +169,10 @@ int sp_value_i64(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, int6
 	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	bool fits = r == 0 && mag <= limit;
 	int64_t val = 0;
-	if (fits)
-		val = neg ? (int64_t)(0 - mag) : (int64_t)mag;
+	if (fits && !neg)
+		val = (int64_t)mag;
+	else if (fits)
+		val = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
 	if (!fits || val < min || val > max)
 		return sp_fail(c, at, "%.40s is out of range %" PRId64 "..%" PRId64,
 			       jl_json_number_text(v), min, max);

@@ -2,7 +2,7 @@
 # Count TAP results read on stdin and print "N passed, M failed, K skipped".
 # Exits non-zero when anything failed or nothing ran.
 awk '
-/^not ok/ { if ($0 ~ /# (TODO|todo)/) skip++; else fail++; next }
+/^not ok/ { if ($0 ~ /# (TODO|todo|SKIP|skip)/) skip++; else fail++; next }
 /^ok/     { if ($0 ~ /# (SKIP|skip)/) skip++; else pass++; next }
 END {
 	printf "%d passed, %d failed", pass, fail

@@ -237,6 +237,18 @@ static void test_update_swap_against_live_limit(void **state)
 	assert_file(f, "memory.swap.max", "2000");
 	/* At create there is no live limit to measure against. */
 	apply_fails(f, &res, false, "needs memory.limit");
+	/* A live unlimited memory.max: the swap total is the swap limit ... */
+	put(f, "memory.max", "max\n");
+	assert_int_equal(cg_update_resources(&f->h, &res, &err), 0);
+	assert_file(f, "memory.swap.max", "3000");
+	/* ... and an update that does not mention swap leaves it alone. */
+	put(f, "memory.swap.max", "77");
+	res = memory_res(false, 0, false, 0);
+	res.memory.has_reservation = true;
+	res.memory.reservation = 4096;
+	assert_int_equal(cg_update_resources(&f->h, &res, &err), 0);
+	assert_file(f, "memory.swap.max", "77");
+	assert_file(f, "memory.low", "4096");
 }
 
 static void test_check_before_update(void **state)

@@ -54,16 +54,39 @@ VM_SCRIPT_TIMEOUT=${VM_SCRIPT_TIMEOUT:-120}
 VM_MEM=${VM_MEM:-1024}
 VM_SMP=${VM_SMP:-2}
 VM_TESTS=${VM_TESTS:-*}
-# virtio_pci + virtio_blk: the raw test disk (/dev/vda, for io.max); the rest for containers.
-MODULES="virtio_pci virtio_blk overlay veth bridge loop tun ${VM_MODULES:-}"
+# virtio_pci + virtio_blk: the raw test disk (/dev/vda, for io.max); overlay, loop: images;
+# veth, bridge, 8021q, tun, nf_tables + nft_*: container networks and NAT / port forwards.
+MODULES="virtio_pci virtio_blk overlay loop veth bridge 8021q tun nf_tables nft_chain_nat nft_nat nft_masq nft_ct ${VM_MODULES:-}"
 BUSYBOX=/bin/busybox
 
+# Bump when the layout of build/vm/cache/kernel-*/ changes, to redo it.
+CACHE_FORMAT=2
+REPORTED=0 # set once a TAP result is on stdout
 log() { echo "vm: $*" >&2; }
-die() { echo "not ok 1 - vm: $*"; exit 1; }
+die() {
+	echo "not ok 1 - vm: $*"
+	REPORTED=1
+	exit 1
+}
+WORK=
+VERBOSE_PID=
+cleanup() {
+	rc=$?
+	[ -n "$VERBOSE_PID" ] && kill "$VERBOSE_PID" 2>/dev/null
+	if [ -n "$WORK" ]; then
+		if [ "${VM_KEEP:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+	fi
+	# a command failing under set -e must still leave a TAP failure behind
+	[ "$rc" -ne 0 ] && [ "$REPORTED" = 0 ] && echo "not ok 1 - vm: tests/vm/run.sh failed (status $rc), see stderr"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # ---- host packages ------------------------------------------------------------------
 pkgs="qemu-system-x86 busybox-static cpio gzip coreutils util-linux"
 ls "$HERE"/guest/src/*.c >/dev/null 2>&1 && pkgs="$pkgs gcc libc6-dev"
+# shellcheck disable=SC2086 # a word list
 "$ROOT/tests/deps.sh" $pkgs >&2 || die "could not install host packages: $pkgs"
 $BUSYBOX --list >/dev/null 2>&1 || die "$BUSYBOX (busybox-static) missing"
 
@@ -81,6 +104,7 @@ fetch_kernel() {
 		DEB=$VM_KERNEL_DEB
 		return
 	fi
+	# shellcheck disable=SC2012 # Debian file names are tame
 	DEB=$(ls -1 "$CACHE"/linux-image-6.1.0-*-amd64_*.deb 2>/dev/null | sort -V | tail -n 1)
 	[ -n "$DEB" ] && return
 	pkg=$(kernel_pkg)
@@ -100,41 +124,64 @@ fetch_kernel() {
 	fi
 	mv "$dl"/*.deb "$CACHE"/
 	rmdir "$dl"
+	# shellcheck disable=SC2012
 	DEB=$(ls -1 "$CACHE"/"$pkg"_*.deb | sort -V | tail -n 1)
 }
 
-# Print the module files (relative to lib/modules/$KVER) that "$@" need, dependencies
-# first; print "builtin NAME" for modules built into the kernel and "missing NAME" for
-# unknown ones.
+# Print the module files (relative to lib/modules/$KVER) that the modules "$@" need,
+# dependencies first, one per line; "FILE optional" for modules named "?NAME" (soft
+# dependencies: all modules providing NAME, failures to load them are ignored), and
+# "builtin NAME" / "missing NAME" for modules built into the kernel / not found.
 resolve_modules() {
 	moddir=$1
 	shift
 	awk -v want="$*" '
 	function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); gsub(/-/, "_", p); return p }
-	function visit(p,   n, i, d) {
+	function visit(p, opt,   n, i, d) {
 		if (p in seen) return
 		seen[p] = 1
 		n = split(deps[p], d, " ")
-		for (i = 1; i <= n; i++) visit(d[i])
-		print p
+		for (i = 1; i <= n; i++) visit(d[i], opt)
+		print p (opt ? " optional" : "")
 	}
 	FILENAME ~ /modules\.builtin$/ { builtin[base($0)] = 1; next }
+	FILENAME ~ /modules\.alias$/ { if ($1 == "alias") provides[$2] = provides[$2] " " $3; next }
 	{ p = $1; sub(/:$/, "", p); $1 = ""; deps[p] = $0; path[base(p)] = p }
 	END {
 		n = split(want, w, " ")
 		for (i = 1; i <= n; i++) {
-			m = w[i]; gsub(/-/, "_", m)
-			if (m in path) visit(path[m])
-			else if (m in builtin) print "builtin " m
-			else print "missing " m
+			m = w[i]; opt = sub(/^\?/, "", m)
+			if (!opt) gsub(/-/, "_", m)
+			if ((k = m) in path || (k = base(m)) in path) visit(path[k], opt)
+			else if (base(m) in builtin) print "builtin " m
+			else if (m in provides) {
+				c = split(provides[m], cand, " ")
+				for (j = 1; j <= c; j++) if (cand[j] in path) visit(path[cand[j]], 1)
+			} else if (!opt) print "missing " m
 		}
-	}' "$moddir/modules.builtin" "$moddir/modules.dep"
+	}' "$moddir/modules.builtin" "$moddir/modules.alias" "$moddir/modules.dep"
+}
+
+# Contents of a module file, decompressed.
+ko_cat() {
+	case $1 in
+	*.ko.xz) xz -dc "$1" ;;
+	*.ko.zst) zstd -dcq "$1" ;;
+	*.ko.gz) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
+
+# The "softdep=pre: A B post: C" names of module file $1 that must load before it.
+ko_softdeps_pre() {
+	ko_cat "$1" | tr '\0' '\n' | sed -n 's/^softdep=//p' |
+		awk '{ for (i = 1; i <= NF; i++) { if ($i == "pre:") pre = 1; else if ($i ~ /:$/) pre = 0; else if (pre) print $i } }'
 }
 
 prepare_kernel() {
 	KVER=$(dpkg-deb -f "$DEB" Package | sed 's/^linux-image-//')
 	KDIR=$CACHE/kernel-$KVER
-	stamp="$(basename "$DEB") $(stat -c %s "$DEB") $MODULES"
+	stamp="$CACHE_FORMAT $(basename "$DEB") $(stat -c %s "$DEB") $MODULES"
 	if [ "$(cat "$KDIR/stamp" 2>/dev/null)" = "$stamp" ]; then
 		return
 	fi
@@ -149,28 +196,42 @@ prepare_kernel() {
 	cp "$tmp/x/boot/config-$KVER" "$tmp/k/config"
 	: >"$tmp/k/modules.load"
 	: >"$tmp/k/modules.builtin"
-	resolve_modules "$md" $MODULES >"$tmp/resolved"
+	# modules.dep has the hard dependencies; soft ones (e.g. libcrc32c needs a crc32c
+	# provider) are only in each module's .modinfo, so add them until nothing changes.
+	want=$MODULES
+	while :; do
+		# shellcheck disable=SC2086 # a word list
+		resolve_modules "$md" $want >"$tmp/resolved"
+		extra=
+		while read -r a b; do
+			case $a in builtin | missing) continue ;; esac
+			for sd in $(ko_softdeps_pre "$md/$a"); do
+				case " $want $extra " in *" ?$sd "*) ;; *) extra="$extra ?$sd" ;; esac
+			done
+		done <"$tmp/resolved"
+		[ -z "$extra" ] && break
+		want="$extra $want"
+	done
 	while read -r a b; do
 		case $a in
 		builtin) echo "$b" >>"$tmp/k/modules.builtin" ;;
 		missing) rm -rf "$tmp"; die "kernel module $b is neither in modules.dep nor built in" ;;
 		*)
 			mkdir -p "$tmp/k/modules/$(dirname "$a")"
-			dst=$tmp/k/modules/${a%.ko*}.ko
-			case $a in # busybox insmod wants plain .ko files
-			*.ko.xz) xz -dc "$md/$a" >"$dst" ;;
-			*.ko.zst) zstd -dcq "$md/$a" >"$dst" ;;
-			*.ko.gz) gzip -dc "$md/$a" >"$dst" ;;
-			*) cp "$md/$a" "$dst" ;;
-			esac
-			echo "${a%.ko*}.ko" >>"$tmp/k/modules.load"
+			# busybox insmod wants plain .ko files
+			ko_cat "$md/$a" >"$tmp/k/modules/${a%.ko*}.ko"
+			echo "${a%.ko*}.ko $b" >>"$tmp/k/modules.load"
 			;;
 		esac
 	done <"$tmp/resolved"
-	# modules.dep for just these modules, so `modprobe` also works in the guest
+	# modules.dep and modules.alias for just these modules, so that modprobe and the
+	# kernel's module autoloading (/sbin/modprobe is busybox) work in the guest too
 	sed 's/\.ko\.[a-z]*/.ko/g' "$md/modules.dep" |
-		awk -v list="$tmp/k/modules.load" 'BEGIN { while ((getline l < list) > 0) ok[l ":"] = 1 } ($1 in ok)' \
+		awk -v list="$tmp/k/modules.load" 'BEGIN { while ((getline l < list) > 0) { split(l, f, " "); ok[f[1] ":"] = 1 } } ($1 in ok)' \
 			>"$tmp/k/modules.dep"
+	awk -v list="$tmp/k/modules.load" '
+		BEGIN { while ((getline l < list) > 0) { split(l, f, " "); n = f[1]; sub(/.*\//, "", n); sub(/\.ko$/, "", n); gsub(/-/, "_", n); ok[n] = 1 } }
+		$1 == "alias" && ($3 in ok)' "$md/modules.alias" >"$tmp/k/modules.alias"
 	rm -rf "$tmp/x"
 	echo "$stamp" >"$tmp/k/stamp"
 	rm -rf "$KDIR"
@@ -187,13 +248,6 @@ for m in $(cat "$KDIR/modules.builtin"); do log "module $m is built into $KVER";
 
 # ---- initramfs -----------------------------------------------------------------------
 WORK=$(mktemp -d "$OUT/run.XXXXXX")
-VERBOSE_PID=
-cleanup() {
-	[ -n "$VERBOSE_PID" ] && kill "$VERBOSE_PID" 2>/dev/null
-	if [ "${VM_KEEP:-0}" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 R=$WORK/root
 
 # Busybox and its applet links under directory $1.
@@ -231,7 +285,7 @@ install -m 644 "$HERE/tap.sh" "$R/vm/tap.sh"
 
 # kernel modules
 cp -a "$KDIR/modules/." "$R/lib/modules/$KVER/"
-cp "$KDIR/modules.dep" "$R/lib/modules/$KVER/modules.dep"
+cp "$KDIR/modules.dep" "$KDIR/modules.alias" "$R/lib/modules/$KVER/"
 cp "$KDIR/modules.load" "$R/vm/modules.load"
 
 # jaula and extra programs
@@ -251,6 +305,7 @@ done
 n_scripts=0
 for s in "$HERE"/guest/*.sh; do
 	[ -f "$s" ] || continue
+	# shellcheck disable=SC2254 # VM_TESTS is a glob
 	case $(basename "$s") in $VM_TESTS) ;; *) continue ;; esac
 	install -m 755 "$s" "$R/vm/guest/"
 	n_scripts=$((n_scripts + 1))
@@ -313,20 +368,21 @@ elif [ "$qrc" -ne 0 ]; then
 	reason="qemu exited with status $qrc: $(head -c 300 "$WORK/qemu.out" | tr '\n' ' ')"
 fi
 
+REPORTED=1
 tr -d '\r' <"$LOG" | awk -v reason="$reason" '
 	function emit(ok, rest) {
 		n++
 		if (!ok) failed++
 		printf "%s %d - %s%s\n", ok ? "ok" : "not ok", n, script == "" ? "" : script ": ", rest
 	}
-	/@@VM-BEGIN@@/ { begun = 1; next }
-	/@@VM-END@@/ {
+	$0 != "" { nt++; tail[nt % 60] = $0 }
+	/^@@VM-BEGIN@@/ { begun = 1; next }
+	/^@@VM-END@@/ {
 		ended = 1
 		for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) end[kv[1]] = kv[2]
 		next
 	}
-	{ tail[NR % 60] = $0 }
-	!begun || ended { next }
+	!begun || ended || /^@@LIVE@@/ { next }
 	{ p = index($0, "@@TAP@@ ") }
 	p == 0 { next }
 	{ line = substr($0, p + 8) }
@@ -349,8 +405,8 @@ tr -d '\r' <"$LOG" | awk -v reason="$reason" '
 			reason = "console lost results: guest reported " end["tests"] " tests, host saw " n
 		if (reason != "") {
 			emit(0, "vm: " reason)
-			first = NR - 59; if (first < 1) first = 1
-			for (i = first; i <= NR; i++) print "# " tail[i % 60]
+			print "# last lines of the guest console:"
+			for (i = (nt > 60 ? nt - 59 : 1); i <= nt; i++) print "# " tail[i % 60]
 		}
 		print "1.." n
 		exit (failed > 0 || n == 0) ? 1 : 0

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Proves the harness and the guest kernel: a pure cgroup v2 hierarchy whose controllers
 # really enforce limits.  Plain busybox shell, no jaula needed.
+# shellcheck disable=SC1090 # /vm/tap.sh (tests/vm/tap.sh)
 . "$VM_TAP"
 
 CG=/sys/fs/cgroup
@@ -23,7 +24,7 @@ cg_remove() {
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	rmdir "$1" || diag "$1 still holds: $(cat "$1/cgroup.procs" | tr '\n' ' ')"
+	rmdir "$1" || diag "$1 still holds: $(tr '\n' ' ' <"$1/cgroup.procs")"
 }
 # Wait until cgroup $1 has a process in it.
 cg_wait_populated() {
@@ -42,6 +43,14 @@ for c in memory pids cpu cpuset io; do
 	check "controller $c available and enabled in the root subtree_control" \
 		sh -c "grep -qw $c $CG/cgroup.controllers && grep -qw $c $CG/cgroup.subtree_control"
 done
+# container runtimes pivot_root into the bundle: that only works because stage 1 moved
+# the root from the initramfs into a tmpfs (pivot_root fails with EINVAL on rootfs)
+rm -rf /tmp/pivot && cp -a "$VM_ROOTFS" /tmp/pivot && mkdir /tmp/pivot/.old
+check "pivot_root into a copy of $VM_ROOTFS works" unshare -m sh -c '
+	mount --make-rprivate / && mount --bind /tmp/pivot /tmp/pivot && cd /tmp/pivot &&
+	pivot_root . .old && cd / && [ ! -e /vm ] && [ -e /.old/vm ] && umount -l /.old'
+rm -rf /tmp/pivot
+
 mkdir -p $PFX
 echo "+cpu +cpuset +io +memory +pids" >$PFX/cgroup.subtree_control
 
@@ -50,6 +59,7 @@ cg=$PFX/pids
 mkdir $cg
 echo 5 >$cg/pids.max
 : >/tmp/pids.list
+# shellcheck disable=SC2016 # expanded by the inner shell
 in_cg $cg sh -c 'i=0; while [ $i -lt 20 ]; do sleep 60 & echo $! >>/tmp/pids.list; i=$((i + 1)); done' 2>/dev/null
 n=$(wc -l </tmp/pids.list)
 diag "pids.max=5: spawned $n of 20 background processes, pids.events: $(cat $cg/pids.events)"

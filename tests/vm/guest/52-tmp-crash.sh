@@ -1,3 +1,0 @@
-#!/bin/sh
-echo "ok 1 - about to crash"
-kill -SEGV $$
