@@ -62,7 +62,7 @@ $(BUILD)/jaula: $(CLI_OBJ) $(BUILD)/libjaula.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjaula.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libjaula.a $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) $< $(BUILD)/libjaula.a $(LDLIBS) -lcmocka -o $@
 
 # Small programs the integration tests run inside containers or beside them
 # (a console-socket receiver, a seccomp notify agent, ...), built static so
