@@ -270,7 +270,7 @@ static int check_available(int rootfd, const struct cg_root *root, const char *c
 	for (char *save, *c = strtok_r(want, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
 		if (list_has(avail, c))
 			continue;
-		return jl_err_set(
+		return jl_err_code(
 			err, EOPNOTSUPP,
 			"cgroup controller \"%s\" is not available on the cgroup v2 hierarchy at "
 			"%s (%s mode%s): cannot enforce the requested limit",
@@ -309,7 +309,7 @@ static int enable_in(int dirfd, const char *where, const char *controllers,
 static int open_root(const struct cg_root *root, struct jl_err **err)
 {
 	if (root->mode == CG_MODE_LEGACY || !root->mount[0])
-		return jl_err_set(err, EOPNOTSUPP,
+		return jl_err_code(err, EOPNOTSUPP,
 				  "no cgroup v2 hierarchy is mounted (legacy cgroup v1 host); use "
 				  "--cgroup-manager=disabled");
 	int fd = open(root->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -324,8 +324,10 @@ static bool cgroup_is_empty(int fd)
 	return read_small(fd, "cgroup.procs", buf, sizeof(buf)) == 0;
 }
 
-int cg_create(const struct cg_root *root, const char *path, const char *controllers,
-	      struct cg_handle *out, struct jl_err **err)
+/* Walk path from the root, enabling controllers in every ancestor's
+ * subtree_control; make missing components when `create`. */
+static int walk_path(const struct cg_root *root, const char *path, const char *controllers,
+		     bool create, struct cg_handle *out, struct jl_err **err)
 {
 	cleanup_close int rootfd = open_root(root, err);
 	if (rootfd < 0)
@@ -349,24 +351,39 @@ int cg_create(const struct cg_root *root, const char *path, const char *controll
 			if (r < 0)
 				return r;
 		}
-		bool leaf = next == NULL;
-		if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+		if (create && mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
 			return jl_err_sys(err, "create cgroup %s%s", root->mount, path);
 		int fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			return jl_err_sys(err, "open cgroup %s%s", root->mount, path);
 		close(cur);
 		cur = fd;
-		if (leaf && !cgroup_is_empty(cur))
-			return jl_err_set(err, EBUSY,
-					  "cgroup %s%s already has processes: a container needs a "
-					  "cgroup of its own",
-					  root->mount, path);
 		comp = next;
 	}
-	out->fd = steal_fd(&cur);
-	out->path = xstrdup(path);
+	if (create && !cgroup_is_empty(cur))
+		return jl_err_set(err, EBUSY,
+				  "cgroup %s%s already has processes: a container needs a "
+				  "cgroup of its own",
+				  root->mount, path);
+	if (out) {
+		out->fd = steal_fd(&cur);
+		out->path = xstrdup(path);
+	}
 	return 0;
+}
+
+int cg_create(const struct cg_root *root, const char *path, const char *controllers,
+	      struct cg_handle *out, struct jl_err **err)
+{
+	return walk_path(root, path, controllers, true, out, err);
+}
+
+int cg_enable(const struct cg_root *root, const char *path, const char *controllers,
+	      struct jl_err **err)
+{
+	if (!controllers || !*controllers)
+		return 0;
+	return walk_path(root, path, controllers, false, NULL, err);
 }
 
 int cg_open(const struct cg_root *root, const char *path, struct cg_handle *out,

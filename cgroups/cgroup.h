@@ -57,6 +57,10 @@ int cg_required_controllers(const struct cg_resources *res, char *out, size_t n,
  * it holds no processes (a container shares a cgroup with nobody). */
 int cg_create(const struct cg_root *root, const char *path, const char *controllers,
 	      struct cg_handle *out, struct jl_err **err);
+/* For an existing cgroup (update): check and enable `controllers` along
+ * the path, as cg_create does. */
+int cg_enable(const struct cg_root *root, const char *path, const char *controllers,
+	      struct jl_err **err);
 /* Open an existing cgroup. */
 int cg_open(const struct cg_root *root, const char *path, struct cg_handle *out,
 	    struct jl_err **err);

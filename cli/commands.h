@@ -11,6 +11,16 @@ int cmd_state(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_kill(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_delete(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_list(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_exec(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_pause(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_resume(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_ps(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_update(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_events(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_features(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_spec(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_restore(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Report err (stderr and --log) and return the failure exit status. */
 int cli_fail(struct jl_err **err);

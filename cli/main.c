@@ -27,6 +27,16 @@ static const struct command commands[] = {
 	{"kill", cmd_kill, false, "send a signal to a container"},
 	{"delete", cmd_delete, false, "delete a container"},
 	{"list", cmd_list, false, "list containers"},
+	{"exec", cmd_exec, true, "run a process in a running container"},
+	{"ps", cmd_ps, false, "list the processes of a container"},
+	{"pause", cmd_pause, false, "freeze a container"},
+	{"resume", cmd_resume, false, "thaw a paused container"},
+	{"update", cmd_update, false, "change a container's resource limits"},
+	{"events", cmd_events, false, "stream stats and OOM events"},
+	{"features", cmd_features, false, "print what this build supports"},
+	{"spec", cmd_spec, false, "write a default config.json"},
+	{"checkpoint", cmd_checkpoint, false, "not supported (no CRIU)"},
+	{"restore", cmd_restore, false, "not supported (no CRIU)"},
 };
 
 static void print_version(void)

@@ -130,3 +130,8 @@ int jl_caps_apply(const struct spec_capabilities *caps, struct jl_err **err)
 	cap_free(c);
 	return raise_ambient(caps->mask[SPEC_CAP_AMBIENT], last, err);
 }
+
+int jl_cap_max_known(void)
+{
+	return CAP_LAST_CAP;
+}

@@ -12,6 +12,8 @@
 int jl_cap_from_name(const char *name);
 /* 21 -> "CAP_SYS_ADMIN" into out (at least 32 bytes). */
 void jl_cap_to_name(int cap, char *out, size_t n);
+/* The highest capability this build (libcap) knows by name. */
+int jl_cap_max_known(void);
 /* The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap). */
 int jl_cap_last_cap(void);
 

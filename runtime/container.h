@@ -73,6 +73,61 @@ void jl_container_info_free(struct jl_container_info *v, size_t n);
 /* The list as the OCI state JSON array, for `list --format json`. */
 int jl_container_list_json(const struct jl_global *g, struct jl_buf *out, struct jl_err **err);
 
+struct jl_exec_opts {
+	const char *id;
+	const char *process_file; /* --process FILE: the whole process object */
+	char **args;              /* else: the command and its arguments */
+	size_t n_args;
+	bool detach;
+	bool tty; /* -t: process.terminal = true */
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	const char *cwd;
+	const char **env; /* KEY=VALUE, added to the container's environment */
+	size_t n_env;
+	const char *user; /* "UID[:GID]" */
+	const char **additional_gids;
+	size_t n_additional_gids;
+	const char **caps; /* added to every capability set */
+	size_t n_caps;
+	bool no_new_privs;
+	const char *cgroup; /* a sub-cgroup of the container's, or NULL */
+	bool ignore_paused;
+};
+
+/* exec: run another process in a running container.  Unless detached,
+ * waits for it and sets *exit_status like run. */
+int jl_container_exec(const struct jl_global *g, const struct jl_exec_opts *o,
+		      int *exit_status, struct jl_err **err);
+
+int jl_container_pause(const struct jl_global *g, const char *id, struct jl_err **err);
+int jl_container_resume(const struct jl_global *g, const char *id, struct jl_err **err);
+/* The host pids in the container's cgroup (*pids malloc'ed). */
+int jl_container_pids(const struct jl_global *g, const char *id, pid_t **pids, size_t *n,
+		      struct jl_err **err);
+
+struct jl_update_opts {
+	const char *resources_file; /* linux.resources JSON, "-" for stdin */
+	/* flags override the file; NULL = unchanged */
+	const char *memory, *memory_swap, *memory_reservation;
+	const char *cpu_quota, *cpu_period, *cpu_shares, *cpuset_cpus, *cpuset_mems;
+	const char *pids_limit, *blkio_weight;
+};
+int jl_container_update(const struct jl_global *g, const char *id,
+			const struct jl_update_opts *o, struct jl_err **err);
+
+/* events: stats as JSON lines on stdout every interval, "oom" events as
+ * they happen, until the container stops; with stats_once one stats line. */
+int jl_container_events(const struct jl_global *g, const char *id, bool stats_once,
+			int interval_ms, struct jl_err **err);
+
+/* `features`: the runtime-spec features document of this build. */
+void jl_features_json(struct jl_buf *out);
+/* `spec`: a default, locked-down config.json (rootless: with a user
+ * namespace mapping the caller's uid and gid to root). */
+void jl_spec_default_json(bool rootless, uid_t uid, gid_t gid, struct jl_buf *out);
+
 /* "KILL", "SIGKILL", "9", "RTMIN+3" -> signal number; -1 if unknown. */
 int jl_signal_parse(const char *s);
 /* Container ids: [A-Za-z0-9_+.-]+, not "." or "..", at most 250 bytes. */

@@ -74,9 +74,10 @@ static void snapshot_preserved_fds(struct jl_creator *c)
 
 /* Device access is always filtered (as runc does): jaula's defaults, the
  * config's rules, and the nodes linux.devices asks to create. */
-static int restrict_devices(struct jl_creator *c, struct jl_err **err)
+int jl_apply_device_rules(const struct cg_handle *cg, const struct spec *s,
+			  const struct cg_device_rule *rules, size_t n_rules, struct jl_err **err)
 {
-	const struct spec_linux *l = &c->spec->lnx;
+	const struct spec_linux *l = &s->lnx;
 	struct cg_device_rule *extra = xcalloc(l->n_devices, sizeof(*extra));
 	size_t n_extra = 0;
 	for (size_t i = 0; i < l->n_devices; i++) {
@@ -91,15 +92,22 @@ static int restrict_devices(struct jl_creator *c, struct jl_err **err)
 			.access = "rwm",
 		};
 	}
-	const struct cg_resources *res = l->has_resources ? &l->resources : NULL;
 	struct cg_bpf_prog prog = CG_BPF_PROG_INIT;
-	int r = cg_devices_build(res ? res->devices : NULL, res ? res->n_devices : 0, extra,
-				 n_extra, &prog, err);
+	int r = cg_devices_build(rules, n_rules, extra, n_extra, &prog, err);
 	free(extra);
-	if (r == 0 && prog.n)
-		r = cg_devices_attach(&c->cg, &prog, err);
+	if (r == 0)
+		r = cg_devices_attach(cg, &prog, err);
 	cg_bpf_prog_free(&prog);
-	return r < 0 ? jl_err_wrap(err, "config.json: linux.resources.devices") : 0;
+	return r < 0 ? jl_err_wrap(err, "linux.resources.devices") : 0;
+}
+
+static int restrict_devices(struct jl_creator *c, struct jl_err **err)
+{
+	const struct spec_linux *l = &c->spec->lnx;
+	const struct cg_resources *res = l->has_resources ? &l->resources : NULL;
+	int r = jl_apply_device_rules(&c->cg, c->spec, res ? res->devices : NULL,
+				      res ? res->n_devices : 0, err);
+	return r < 0 ? jl_err_wrap(err, "config.json") : 0;
 }
 
 static int prepare_cgroup(struct jl_creator *c, struct jl_err **err)
@@ -212,9 +220,8 @@ static int prepare_init(struct jl_creator *c, struct jl_err **err)
 	}
 	if (r == 0)
 		r = prepare_fifo(c, err);
-	if (r == 0 && c->o->console_socket) {
-		cleanup_free char *sock = absolute(c->o->console_socket);
-		in->console_fd = jl_console_connect(sock, err);
+	if (r == 0 && c->console_socket) {
+		in->console_fd = jl_console_connect(c->console_socket, err);
 		r = in->console_fd < 0 ? in->console_fd : 0;
 	}
 	in->console_to_runtime = c->spec->process.terminal && in->console_fd < 0;
@@ -428,30 +435,16 @@ static int await_ready(struct jl_creator *c, struct jl_err **err)
 	return r;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct jl_err **err)
-{
-	cleanup_free char *abs = absolute(path);
-	cleanup_free char *dir = xstrdup(abs);
-	char *slash = strrchr(dir, '/');
-	const char *name = slash + 1;
-	*slash = '\0';
-	cleanup_close int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return jl_err_sys(err, "--pid-file \"%s\"", abs);
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	int r = jl_write_atomic_at(dfd, name, buf, (size_t)n, 0644, err);
-	return r < 0 ? jl_err_wrap(err, "--pid-file") : 0;
-}
-
 static int record_state(struct jl_creator *c, struct jl_err **err)
 {
 	int r = jl_write_atomic_at(c->dirfd, JL_CONFIG_COPY, c->config_text, c->config_len, 0600,
 				   err);
+	if (r == 0 && c->init.has_seccomp)
+		r = jl_seccomp_prog_save(c->dirfd, JL_SECCOMP_FILE, &c->init.seccomp, err);
 	if (r == 0)
 		r = jl_state_write(c->dirfd, &c->state, err);
-	if (r == 0 && c->o->pid_file)
-		r = write_pid_file(c->o->pid_file, c->pid, err);
+	if (r == 0 && c->pid_file)
+		r = jl_write_pid_file(c->pid_file, c->pid, err);
 	return r;
 }
 
@@ -494,6 +487,8 @@ int jl_creator_create(struct jl_creator *c, struct jl_err **err)
 	if (!jl_id_valid(c->o->id))
 		return jl_err_set(err, 0, "invalid container id \"%s\"", c->o->id);
 	snapshot_preserved_fds(c);
+	c->pid_file = absolute(c->o->pid_file);
+	c->console_socket = absolute(c->o->console_socket);
 	int r = load_config(c, err);
 	if (r < 0)
 		return r;
@@ -561,6 +556,8 @@ void jl_creator_free(struct jl_creator *c)
 	spec_free(c->spec);
 	free(c->config_text);
 	free(c->bundle);
+	free(c->pid_file);
+	free(c->console_socket);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -17,6 +17,7 @@ struct jl_creator {
 	bool run_mode;
 
 	char *bundle; /* absolute */
+	char *pid_file, *console_socket; /* made absolute before chdir(bundle) */
 	char *config_text;
 	size_t config_len;
 	struct spec *spec;
@@ -48,6 +49,11 @@ void jl_creator_free(struct jl_creator *c);
 
 /* The OCI state JSON with an explicit status (for hooks). */
 char *jl_state_json_with(const struct jl_state *s, enum jl_status status);
+
+/* Attach the device program: jaula's defaults, `rules`, then allow what
+ * linux.devices of `s` creates.  An empty program detaches any filter. */
+int jl_apply_device_rules(const struct cg_handle *cg, const struct spec *s,
+			  const struct cg_device_rule *rules, size_t n_rules, struct jl_err **err);
 
 /* Remove what a container owns after its processes are gone: its cgroup,
  * then poststop hooks (warnings only), then the state directory. */

@@ -68,6 +68,16 @@ static int unshare_rest(struct jl_init *c, struct jl_err **err)
 	return 0;
 }
 
+/* Tell the runtime who we are: its end has SO_PASSCRED, so the kernel
+ * attaches our pid, translated into its pid namespace.  Explicit
+ * SCM_CREDENTIALS would not do here: they must carry our uid, which in a
+ * user namespace whose maps are not written yet (or do not map host root)
+ * is the unmapped overflow uid, and sendmsg refuses that with EINVAL. */
+static int send_pid(struct jl_init *c, enum sync_type t)
+{
+	return sync_send(c->sync_fd, t, 0, NULL, 0, -1);
+}
+
 /* Joining namespaces owned by another user namespace must happen before a
  * new user namespace exists, and a new pid namespace is only entered by a
  * child: so join, unshare, then fork once for pid 1. */
@@ -85,7 +95,7 @@ static int enter_two_step(struct jl_init *c, struct jl_err **err)
 	if (c->create_ns[NS_USER]) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			return jl_err_sys(err, "unshare the user namespace");
-		r = sync_send_creds(c->sync_fd, SYNC_USERNS);
+		r = send_pid(c, SYNC_USERNS);
 		if (r < 0)
 			return jl_err_set(err, -r, "ask for id maps");
 		r = wait_runtime(c, SYNC_USERNS_DONE, err);
@@ -104,7 +114,7 @@ static int enter_two_step(struct jl_init *c, struct jl_err **err)
 		if (pid > 0)
 			_exit(0); /* the runtime reaps us and adopts pid 1 */
 	}
-	r = sync_send_creds(c->sync_fd, SYNC_PID);
+	r = send_pid(c, SYNC_PID);
 	return r < 0 ? jl_err_set(err, -r, "report the init pid") : 0;
 }
 
@@ -270,7 +280,7 @@ static int setup_container(struct jl_init *c, struct jl_err **err)
 		r = write_sysctls(c, err);
 	if (r == 0 && c->process->terminal)
 		r = jl_terminal_setup(c->process, c->console_fd,
-				      c->console_to_runtime ? c->sync_fd : -1, err);
+				      c->console_to_runtime ? c->sync_fd : -1, true, err);
 	if (r == 0)
 		r = make_cwd(c, err);
 	if (r == 0)
@@ -321,13 +331,16 @@ static int init_steps(struct jl_init *c, char **exe, struct jl_err **err)
 		r = finalize_process(c, exe, err);
 	if (r < 0)
 		return r;
-	jl_process_reset_signals();
 	r = sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, -1);
 	if (r < 0)
 		return jl_err_set(err, -r, "report ready");
 	r = wait_for_start(c, err);
 	if (r == 0)
 		r = jl_hooks_run(c->spec, SPEC_HOOK_START_CONTAINER, c->state_created, err);
+	/* Only now: feeding a startContainer hook that exits without reading
+	 * its stdin must be EPIPE for us, not a SIGPIPE death. */
+	if (r == 0)
+		jl_process_reset_signals();
 	if (r == 0 && c->has_seccomp && c->process->no_new_privileges && !c->seccomp.notify)
 		r = load_seccomp(c, err); /* the last step: nothing of ours is filtered */
 	return r;

@@ -68,6 +68,120 @@ static int create_component(int rootfd, char *prefix, bool dir, mode_t mode)
 	return r;
 }
 
+/* The same bound on symlinks the kernel has (MAXSYMLINKS). */
+#define MAX_LINKS 40
+
+/* A walk of a path under the root: `done` is the part already resolved, with
+ * no symlink and no "..", so opening it under RESOLVE_IN_ROOT takes no
+ * detour; `todo` is what is left, rewritten when a symlink is met. */
+struct walk {
+	char done[PATH_MAX];
+	size_t len;
+	char *todo;
+	int links;
+};
+
+static int walk_push(struct walk *w, const char *name, size_t n)
+{
+	if (w->len + 1 + n >= sizeof(w->done))
+		return -ENAMETOOLONG;
+	w->done[w->len++] = '/';
+	memcpy(w->done + w->len, name, n);
+	w->len += n;
+	w->done[w->len] = '\0';
+	return 0;
+}
+
+static void walk_pop(struct walk *w)
+{
+	while (w->len > 0 && w->done[w->len - 1] != '/')
+		w->len--;
+	if (w->len > 0)
+		w->len--; /* ".." at the root stays at the root, as in the kernel */
+	w->done[w->len] = '\0';
+}
+
+/* The link at w->done (fd): walk its target before the rest of the path.  An
+ * absolute target starts again at the container's root, never the host's. */
+static int walk_follow(struct walk *w, int fd, const char *rest)
+{
+	if (++w->links > MAX_LINKS)
+		return -ELOOP;
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	char *todo = xasprintf("%s/%s", target, rest);
+	free(w->todo);
+	w->todo = todo;
+	if (target[0] == '/')
+		w->len = 0;
+	else
+		walk_pop(w);
+	w->done[w->len] = '\0';
+	return 0;
+}
+
+/* One component: descend into it, create it, or follow it.  *again is set
+ * when todo was rewritten by a symlink. */
+static int walk_step(struct walk *w, int rootfd, const char *name, size_t n, const char *rest,
+		     bool file, mode_t mode)
+{
+	if (n == 1 && name[0] == '.')
+		return 0;
+	if (n == 2 && name[0] == '.' && name[1] == '.') {
+		walk_pop(w);
+		return 0;
+	}
+	bool last = *rest == '\0';
+	int r = walk_push(w, name, n);
+	if (r < 0)
+		return r;
+	cleanup_close int fd = jl_open_in_root(rootfd, w->done, O_PATH | O_NOFOLLOW);
+	if (fd == -ENOENT)
+		return create_component(rootfd, w->done, !(last && file), last ? mode : 0755);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return walk_follow(w, fd, rest);
+	if (!last && !S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+/* Resolve path the way RESOLVE_IN_ROOT does, creating what is missing on the
+ * way: a symlink whose target does not exist yet (an image's /var/run ->
+ * /run, or a link to a host path such as /tmp/x) gets that target made
+ * inside the rootfs, which is what runc's securejoin.MkdirAll does too. */
+static int walk_create(struct walk *w, int rootfd, bool file, mode_t mode)
+{
+	for (;;) {
+		char *p = w->todo;
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return 0;
+		char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+		while (*end == '/')
+			end++;
+		/* walk_step may replace todo: keep the component and the rest. */
+		cleanup_free char *name = strndup(p, n);
+		cleanup_free char *rest = xstrdup(end);
+		int r = walk_step(w, rootfd, name, n, rest, file, mode);
+		if (r < 0)
+			return r;
+		if (w->todo == p - (p - w->todo) && strcmp(w->todo + (end - w->todo), rest) == 0) {
+			/* not rewritten: move on */
+			memmove(w->todo, rest, strlen(rest) + 1);
+		}
+	}
+}
+
 int jl_mkpath_in_root(int rootfd, const char *path, bool file, mode_t mode,
 		      struct jl_err **err)
 {

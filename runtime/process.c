@@ -239,7 +239,16 @@ int jl_process_prepare_fds(int n_preserved, const uint8_t *was_open, struct jl_e
 
 void jl_process_reset_signals(void)
 {
-	signal(SIGPIPE, SIG_DFL);
+	/* execve(2) resets handlers but keeps SIG_IGN and the mask: besides our
+	 * own SIGPIPE, whatever the caller ignored would leak into the
+	 * container (a shell starts a background job with SIGINT and SIGQUIT
+	 * ignored).  glibc refuses its two internal signals: they are never
+	 * ignored. */
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigemptyset(&dfl.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

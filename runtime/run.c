@@ -3,17 +3,12 @@
  * runtime stays the init's parent to collect its exit status, forward
  * signals and relay a terminal. */
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "runtime/container.h"
@@ -22,130 +17,7 @@
 #include "runtime/log.h"
 #include "runtime/sync.h"
 #include "runtime/util.h"
-
-struct waiter {
-	struct jl_creator *c;
-	int sigfd;
-	bool stdin_open;
-	bool tty;
-	struct termios saved;
-};
-
-static void copy_winsize(int from, int to)
-{
-	struct winsize ws;
-	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
-		ioctl(to, TIOCSWINSZ, &ws);
-}
-
-/* Move what is readable from `in` to `out`; false at EOF or error. */
-static bool shovel(int in, int out)
-{
-	char buf[16384];
-	ssize_t n = read(in, buf, sizeof(buf));
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	return n > 0 && jl_write_all(out, buf, (size_t)n) == 0;
-}
-
-static void on_signal(struct waiter *w)
-{
-	struct signalfd_siginfo si;
-	if (read(w->sigfd, &si, sizeof(si)) != sizeof(si))
-		return;
-	int sig = (int)si.ssi_signo;
-	if (sig == SIGCHLD) {
-		/* As subreaper we inherit orphans of a container without its own
-		 * pid namespace; reap them, but leave the init to the main loop. */
-		siginfo_t info;
-		for (;;) {
-			memset(&info, 0, sizeof(info));
-			if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || !info.si_pid)
-				break;
-			if (info.si_pid == w->c->pid)
-				break;
-			waitpid(info.si_pid, NULL, 0);
-		}
-		return;
-	}
-	if (sig == SIGWINCH && w->c->master >= 0) {
-		copy_winsize(0, w->c->master);
-		return;
-	}
-	syscall(SYS_pidfd_send_signal, w->c->pidfd, sig, NULL, 0);
-}
-
-static void relay_io(struct waiter *w, struct pollfd *p)
-{
-	int master = w->c->master;
-	if (p[2].revents & POLLIN)
-		shovel(master, 1);
-	if (p[3].revents & (POLLIN | POLLHUP))
-		if (!shovel(0, master))
-			w->stdin_open = false;
-}
-
-static int wait_loop(struct waiter *w)
-{
-	int master = w->c->master;
-	for (;;) {
-		struct pollfd p[4] = {
-			{.fd = w->c->pidfd, .events = POLLIN},
-			{.fd = w->sigfd, .events = POLLIN},
-			{.fd = master, .events = POLLIN},
-			{.fd = master >= 0 && w->stdin_open ? 0 : -1, .events = POLLIN},
-		};
-		if (poll(p, 4, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (p[1].revents & POLLIN)
-			on_signal(w);
-		if (master >= 0)
-			relay_io(w, p);
-		if (p[0].revents & POLLIN)
-			break;
-	}
-	if (master >= 0) {
-		/* Drain what the process wrote before it exited. */
-		fcntl(master, F_SETFL, O_NONBLOCK);
-		while (shovel(master, 1))
-			;
-	}
-	int status;
-	while (waitpid(w->c->pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return status;
-}
-
-static void waiter_begin(struct waiter *w)
-{
-	sigset_t all;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	w->sigfd = signalfd(-1, &all, SFD_CLOEXEC);
-	w->stdin_open = true;
-	if (w->c->master >= 0 && tcgetattr(0, &w->saved) == 0) {
-		struct termios raw = w->saved;
-		cfmakeraw(&raw);
-		tcsetattr(0, TCSANOW, &raw);
-		copy_winsize(0, w->c->master);
-		w->tty = true;
-	}
-}
-
-static void waiter_end(struct waiter *w)
-{
-	if (w->tty)
-		tcsetattr(0, TCSANOW, &w->saved);
-	if (w->sigfd >= 0)
-		close(w->sigfd);
-	sigset_t all;
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
-}
+#include "runtime/wait.h"
 
 /* An exec that failed after the release can only tell us now. */
 static void report_late_error(struct jl_creator *c)
@@ -157,15 +29,6 @@ static void report_late_error(struct jl_creator *c)
 			jl_error("%s", m.data);
 		sync_msg_clear(&m);
 	}
-}
-
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 255;
 }
 
 static int start_released(struct jl_creator *c, struct jl_err **err)
@@ -232,15 +95,13 @@ int jl_container_run(const struct jl_global *g, const struct jl_create_opts *o,
 		jl_creator_free(&c);
 		return 0;
 	}
-	struct waiter w = {.c = &c};
-	waiter_begin(&w);
-	int status = wait_loop(&w);
-	waiter_end(&w);
+	struct jl_waiter w = {.pid = c.pid, .pidfd = c.pidfd, .master = c.master};
+	int status = jl_wait_process(&w);
 	if (status < 0) {
 		r = jl_err_set(err, -status, "wait for container \"%s\"", o->id);
 	} else {
 		report_late_error(&c);
-		*exit_status = exit_code(status);
+		*exit_status = jl_exit_code(status);
 	}
 	if (!o->keep)
 		delete_after_run(g, &c);

@@ -35,6 +35,15 @@ int jl_seccomp_load(const struct jl_seccomp_prog *p, int *listener, struct jl_er
 int jl_seccomp_send_listener(const char *path, int listener, const char *state_json,
 			     struct jl_err **err);
 
+/* The compiled program is kept in the container's state directory, so exec
+ * loads the same filter without parsing or compiling anything again
+ * (seccomp_store.c). */
+int jl_seccomp_prog_save(int dirfd, const char *name, const struct jl_seccomp_prog *p,
+			 struct jl_err **err);
+/* -ENOENT (no error object) when the container has no filter. */
+int jl_seccomp_prog_load_file(int dirfd, const char *name, struct jl_seccomp_prog *out,
+			      struct jl_err **err);
+
 /* The supported names, for `jaula features`. */
 extern const char *const jl_seccomp_actions[];   /* NULL-terminated */
 extern const char *const jl_seccomp_operators[]; /* NULL-terminated */

@@ -316,3 +316,22 @@ bool jl_id_valid(const char *id)
 	}
 	return true;
 }
+
+int jl_write_pid_file(const char *path, pid_t pid, struct jl_err **err)
+{
+	cleanup_free char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	const char *name = path;
+	if (slash) {
+		name = path + (slash - dir) + 1;
+		*slash = '\0';
+	}
+	cleanup_close int dfd =
+		open(!slash ? "." : *dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return jl_err_sys(err, "--pid-file \"%s\"", path);
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int r = jl_write_atomic_at(dfd, name, buf, (size_t)n, 0644, err);
+	return r < 0 ? jl_err_wrap(err, "--pid-file") : 0;
+}

@@ -17,6 +17,7 @@
 #define JL_STATE_FILE "state.json"
 #define JL_FIFO_FILE "exec.fifo"
 #define JL_CONFIG_COPY "config.json"
+#define JL_SECCOMP_FILE "seccomp.bpf"
 #define JL_OCI_VERSION "1.3.0"
 
 struct jl_state {
@@ -58,6 +59,10 @@ bool jl_state_init_alive(const struct jl_state *s);
 int jl_state_open_pidfd(const struct jl_state *s);
 
 enum jl_status jl_state_status(int dirfd, const struct jl_state *s);
+
+/* --pid-file: written atomically (temp + rename) so a reader never sees a
+ * partial number; a relative path is relative to the current directory. */
+int jl_write_pid_file(const char *path, pid_t pid, struct jl_err **err);
 
 /* The OCI state JSON ("ociVersion", "id", "status", ...). */
 void jl_state_to_json(const struct jl_state *s, enum jl_status status, struct jl_buf *out);

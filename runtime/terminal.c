@@ -92,7 +92,7 @@ static int make_controlling(int slave, struct jl_err **err)
 }
 
 int jl_terminal_setup(const struct spec_process *p, int console_sock, int sync_sock,
-		      struct jl_err **err)
+		      bool bind_console, struct jl_err **err)
 {
 	char name[32];
 	int slave = -1;
@@ -118,7 +118,9 @@ int jl_terminal_setup(const struct spec_process *p, int console_sock, int sync_s
 	}
 	if (r < 0)
 		return r;
-	r = jl_dev_bind_console(name, err);
+	/* /dev/console is the init's terminal; an exec'd process gets its
+	 * own pty but leaves the console alone. */
+	r = bind_console ? jl_dev_bind_console(name, err) : 0;
 	if (r < 0)
 		return r;
 	return make_controlling(slave_fd, err);

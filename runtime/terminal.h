@@ -19,6 +19,6 @@ int jl_send_fd(int sock, int fd, const char *name, struct jl_err **err);
  * (or to the runtime through sync_sock), make the slave our controlling
  * terminal and stdio, and bind it on /dev/console. */
 int jl_terminal_setup(const struct spec_process *p, int console_sock, int sync_sock,
-		      struct jl_err **err);
+		      bool bind_console, struct jl_err **err);
 
 #endif

@@ -1,0 +1,189 @@
+/* `jaula spec`: the default config.json.  Locked down by default: the
+ * runc/Docker baseline capabilities, no_new_privs, a read-only root, every
+ * namespace but user and time, masked and read-only /proc and /sys paths,
+ * a device filter, and jaula's default seccomp profile.  With --rootless a
+ * user namespace maps the caller to root and the mounts an unprivileged user
+ * cannot make are left out. */
+#include <stdio.h>
+
+#include "runtime/container.h"
+#include "runtime/json.h"
+#include "runtime/seccomp.h"
+#include "runtime/state.h"
+
+static void strs(struct jl_json_writer *w, const char *key, const char *const *v)
+{
+	jl_jw_key(w, key);
+	jl_jw_begin_array(w);
+	for (; *v; v++)
+		jl_jw_str(w, *v);
+	jl_jw_end_array(w);
+}
+
+/* Docker's and podman's default set: enough for ordinary programs (chown,
+ * bind low ports, setuid to a user) and nothing that reaches the kernel or
+ * other containers. */
+static const char *const default_caps[] = {
+	"CAP_CHOWN",	    "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",	      "CAP_MKNOD",
+	"CAP_NET_RAW",	    "CAP_SETGID",	"CAP_SETUID", "CAP_SETFCAP",	      "CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL,
+};
+
+static void write_process(struct jl_json_writer *w)
+{
+	static const char *const args[] = {"sh", NULL};
+	static const char *const env[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
+		NULL};
+	jl_jw_key(w, "process");
+	jl_jw_begin_object(w);
+	jl_jw_kv_bool(w, "terminal", true);
+	jl_jw_key(w, "user");
+	jl_jw_begin_object(w);
+	jl_jw_kv_uint(w, "uid", 0);
+	jl_jw_kv_uint(w, "gid", 0);
+	jl_jw_end_object(w);
+	strs(w, "args", args);
+	strs(w, "env", env);
+	jl_jw_kv_str(w, "cwd", "/");
+	jl_jw_key(w, "capabilities");
+	jl_jw_begin_object(w);
+	strs(w, "bounding", default_caps);
+	strs(w, "effective", default_caps);
+	strs(w, "permitted", default_caps);
+	jl_jw_end_object(w);
+	jl_jw_key(w, "rlimits");
+	jl_jw_begin_array(w);
+	jl_jw_begin_object(w);
+	jl_jw_kv_str(w, "type", "RLIMIT_NOFILE");
+	jl_jw_kv_uint(w, "hard", 1024);
+	jl_jw_kv_uint(w, "soft", 1024);
+	jl_jw_end_object(w);
+	jl_jw_end_array(w);
+	jl_jw_kv_bool(w, "noNewPrivileges", true);
+	jl_jw_end_object(w);
+}
+
+static void mount(struct jl_json_writer *w, const char *dst, const char *type, const char *src,
+		  const char *const *opts)
+{
+	jl_jw_begin_object(w);
+	jl_jw_kv_str(w, "destination", dst);
+	jl_jw_kv_str(w, "type", type);
+	jl_jw_kv_str(w, "source", src);
+	if (opts)
+		strs(w, "options", opts);
+	jl_jw_end_object(w);
+}
+
+static void write_mounts(struct jl_json_writer *w, bool rootless)
+{
+	static const char *const dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
+	static const char *const pts[] = {"nosuid",	 "noexec", "newinstance", "ptmxmode=0666",
+					  "mode=0620", "gid=5",  NULL};
+	static const char *const pts_rootless[] = {"nosuid", "noexec", "newinstance",
+						   "ptmxmode=0666", "mode=0620", NULL};
+	static const char *const shm[] = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
+					  NULL};
+	static const char *const nsd[] = {"nosuid", "noexec", "nodev", NULL};
+	static const char *const sys[] = {"nosuid", "noexec", "nodev", "ro", NULL};
+	static const char *const sys_rootless[] = {"rbind", "nosuid", "noexec", "nodev", "ro", NULL};
+	static const char *const cg[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL};
+	jl_jw_key(w, "mounts");
+	jl_jw_begin_array(w);
+	mount(w, "/proc", "proc", "proc", NULL);
+	mount(w, "/dev", "tmpfs", "tmpfs", dev);
+	mount(w, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
+	mount(w, "/dev/shm", "tmpfs", "shm", shm);
+	mount(w, "/dev/mqueue", "mqueue", "mqueue", nsd);
+	if (rootless) {
+		/* sysfs needs a network namespace owned by the user namespace;
+		 * the host's /sys, read-only, is what an unprivileged user gets. */
+		mount(w, "/sys", "none", "/sys", sys_rootless);
+	} else {
+		mount(w, "/sys", "sysfs", "sysfs", sys);
+		mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", cg);
+	}
+	jl_jw_end_array(w);
+}
+
+static void write_namespaces(struct jl_json_writer *w, bool rootless)
+{
+	static const char *const kinds[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
+	jl_jw_key(w, "namespaces");
+	jl_jw_begin_array(w);
+	for (const char *const *k = kinds; *k; k++) {
+		jl_jw_begin_object(w);
+		jl_jw_kv_str(w, "type", *k);
+		jl_jw_end_object(w);
+	}
+	if (rootless) {
+		jl_jw_begin_object(w);
+		jl_jw_kv_str(w, "type", "user");
+		jl_jw_end_object(w);
+	}
+	jl_jw_end_array(w);
+}
+
+static void id_map(struct jl_json_writer *w, const char *key, unsigned host)
+{
+	jl_jw_key(w, key);
+	jl_jw_begin_array(w);
+	jl_jw_begin_object(w);
+	jl_jw_kv_uint(w, "containerID", 0);
+	jl_jw_kv_uint(w, "hostID", host);
+	jl_jw_kv_uint(w, "size", 1);
+	jl_jw_end_object(w);
+	jl_jw_end_array(w);
+}
+
+static void write_linux(struct jl_json_writer *w, bool rootless, uid_t uid, gid_t gid)
+{
+	static const char *const masked[] = {
+		"/proc/acpi",	     "/proc/asound",	   "/proc/kcore",	 "/proc/keys",
+		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+		"/proc/scsi",	     "/sys/firmware",	   "/sys/devices/virtual/powercap", NULL};
+	static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+					       "/proc/sysrq-trigger", NULL};
+	jl_jw_key(w, "linux");
+	jl_jw_begin_object(w);
+	if (rootless) {
+		id_map(w, "uidMappings", uid);
+		id_map(w, "gidMappings", gid);
+	} else {
+		jl_jw_key(w, "resources");
+		jl_jw_begin_object(w);
+		jl_jw_key(w, "devices");
+		jl_jw_begin_array(w);
+		jl_jw_begin_object(w);
+		jl_jw_kv_bool(w, "allow", false);
+		jl_jw_kv_str(w, "access", "rwm");
+		jl_jw_end_object(w);
+		jl_jw_end_array(w);
+		jl_jw_end_object(w);
+	}
+	write_namespaces(w, rootless);
+	strs(w, "maskedPaths", masked);
+	strs(w, "readonlyPaths", readonly);
+	jl_jw_key(w, "seccomp");
+	jl_seccomp_default_profile(w);
+	jl_jw_end_object(w);
+}
+
+void jl_spec_default_json(bool rootless, uid_t uid, gid_t gid, struct jl_buf *out)
+{
+	struct jl_json_writer w = {.out = out, .pretty = true};
+	jl_jw_begin_object(&w);
+	jl_jw_kv_str(&w, "ociVersion", JL_OCI_VERSION);
+	write_process(&w);
+	jl_jw_key(&w, "root");
+	jl_jw_begin_object(&w);
+	jl_jw_kv_str(&w, "path", "rootfs");
+	jl_jw_kv_bool(&w, "readonly", true);
+	jl_jw_end_object(&w);
+	jl_jw_kv_str(&w, "hostname", "jaula");
+	write_mounts(&w, rootless);
+	write_linux(&w, rootless, uid, gid);
+	jl_jw_end_object(&w);
+	jl_buf_puts(out, "\n");
+}

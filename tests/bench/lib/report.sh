@@ -1,0 +1,164 @@
+# RESULTS.md, results.png and the table on stdout (sourced after the
+# figures ran).  Samples are files of "ROUND VALUE" lines.
+RESULTS_MD=$BENCH_TOP/tests/bench/RESULTS.md
+RESULTS_PNG=$BENCH_TOP/tests/bench/results.png
+# shellcheck source=chart.sh
+. "$(dirname "${BASH_SOURCE[0]}")/chart.sh"
+
+# stats FILE: "MEDIAN MIN MAX COUNT" of the values ("- - - 0" when none).
+stats() {
+	sort -g -k2 "$1" 2>/dev/null | awk '{ v[NR] = $2 }
+		END {
+			if (NR == 0) { print "- - - 0"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print m, v[1], v[NR], NR
+		}'
+}
+
+# ratio KEY A B: median over rounds of A's sample / B's sample of the same
+# round, so drift of the machine between rounds cancels.
+ratio() {
+	local a b
+	a=$(samples_file "$1" "$2") b=$(samples_file "$1" "$3")
+	[ -s "$a" ] && [ -s "$b" ] || { echo -; return; }
+	awk 'NR == FNR { a[$1] = $2; next } ($1 in a) && $2 > 0 { print $1, a[$1] / $2 }' "$a" "$b" \
+		>"$BENCH_WORK/ratio.tmp"
+	local r
+	r=$(stats "$BENCH_WORK/ratio.tmp")
+	echo "${r%% *}"
+}
+
+fmt_value() {
+	case $2 in
+	ms) awk -v v="$1" 'BEGIN { printf(v < 10 ? "%.2f" : "%.1f", v) }' ;;
+	*) awk -v v="$1" 'BEGIN { printf("%.0f", v) }' ;;
+	esac
+}
+
+# One table cell: "median (min–max)", or why it is empty.
+cell() {
+	local key=$1 rt=$2 unit=${FIG_UNIT[$1]} s med min max n f
+	if [ -n "${NA[$key.$rt]:-}" ]; then
+		echo "${NA[$key.$rt]}"
+		return
+	fi
+	if [ "${FIG_KIND[$key]}" = count ]; then
+		f=$(samples_file "$key" "$rt")
+		[ -s "$f" ] && awk '{ s += $1 } END { print s + 0 }' "$f" || echo -
+		return
+	fi
+	s=$(stats "$(samples_file "$key" "$rt")")
+	read -r med min max n <<<"$s"
+	local fails=${FAILS[$key.$rt]:-0} note=''
+	[ "$fails" -gt 0 ] && note=" **$fails failed**"
+	[ "$n" = 0 ] && { echo "fail$note"; return; }
+	echo "$(fmt_value "$med" "$unit") ($(fmt_value "$min" "$unit")–$(fmt_value "$max" "$unit"))$note"
+}
+
+ratio_cell() {
+	local r
+	r=$(ratio "$1" "$2" "$3")
+	[ "$r" = - ] && { echo -; return; }
+	awk -v r="$r" 'BEGIN { printf("%.2f×", r) }'
+}
+
+table() {
+	local key rt row
+	printf '| figure | unit |'
+	for rt in "${COLUMNS[@]}"; do printf ' %s |' "${COLUMN_TITLE[$rt]}"; done
+	printf ' jaula/crun | jaula/runc | jaula/floor |\n|---|---|'
+	for rt in "${COLUMNS[@]}" r1 r2 r3; do printf -- '---|'; done
+	printf '\n'
+	for key in "${FIGURES[@]}"; do
+		row="| ${FIG_TITLE[$key]} | ${FIG_UNIT[$key]} |"
+		case ${FIG_KIND[$key]} in
+		placeholder)
+			# FIG_NOTE is "WORD: reason": the word fills the cells.
+			row="| ${FIG_TITLE[$key]} — ${FIG_NOTE[$key]#*: } | |"
+			for rt in "${COLUMNS[@]}" r1 r2 r3; do row+=" ${FIG_NOTE[$key]%%:*} |"; done
+			;;
+		count)
+			for rt in "${COLUMNS[@]}"; do row+=" $(cell "$key" "$rt") |"; done
+			row+=" | | |"
+			;;
+		*)
+			for rt in "${COLUMNS[@]}"; do row+=" $(cell "$key" "$rt") |"; done
+			for rt in crun runc floor; do row+=" $(ratio_cell "$key" jaula "$rt") |"; done
+			;;
+		esac
+		echo "$row"
+	done
+}
+
+# target KEY OTHER OP LIMIT "TEXT": one line of the targets list.
+target() {
+	local r verdict
+	r=$(ratio "$1" jaula "$2")
+	if [ "$r" = - ]; then
+		verdict="n/a (${NA[$1.jaula]:-no data})"
+	elif awk -v r="$r" -v l="$4" -v op="$3" 'BEGIN { exit !(op == "le" ? r <= l : r >= l) }'; then
+		verdict="**met** ($(awk -v r="$r" 'BEGIN { printf "%.2f", r }')×)"
+	else
+		verdict="**missed** ($(awk -v r="$r" 'BEGIN { printf "%.2f", r }')×)"
+	fi
+	echo "- $5: $verdict"
+}
+
+targets() {
+	target run crun le 0.8 "run /bin/true ≤ 0.8× crun"
+	target run runc le 0.3 "run /bin/true ≤ 0.3× runc"
+	target run floor le 1.5 "run /bin/true ≤ 1.5× the floor"
+	target rss_run crun le 0.8 "peak RSS (run) ≤ 0.8× crun"
+	target rss_exec crun le 0.8 "peak RSS (exec) ≤ 0.8× crun"
+	local f
+	f=$(cell par_fail jaula)
+	if [ "$f" = 0 ]; then
+		echo "- $BENCH_PAR in parallel, no failures: **met** (0 over $BENCH_PAR_ROUNDS rounds)"
+	else
+		echo "- $BENCH_PAR in parallel, no failures: **missed** ($f failed)"
+	fi
+	target par_tput crun ge 1.0 "$BENCH_PAR in parallel, throughput ≥ crun"
+	target exec crun le 0.8 "exec /bin/true ≤ 0.8× crun"
+}
+
+conditions() {
+	local cpu ctrls
+	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	ctrls=$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)
+	cat <<EOF
+- date: $(date -u '+%Y-%m-%d %H:%M UTC'); host: $(nproc) CPUs, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); kernel $(uname -r); load before: $BENCH_LOAD
+- versions: $("$JAULA" --version 2>&1 | head -n 1); $(runc --version | head -n 1); $(crun --version | head -n 1)
+- cgroups: the host is hybrid (v1 controllers; cgroup2 at /sys/fs/cgroup/unified).  Every runtime, the floor included, runs inside \`unshare -m -n --propagation private\` with a pure cgroup2 mounted at /sys/fs/cgroup, whose controllers here are: "${ctrls:-none}".  So "with cgroups" means: create a cgroup directory, put the init in it, attach the device eBPF filter (runc spec's deny-all device rule), remove it on delete; no resource controller is written.
+- jaula and runc: default cgroupfs manager (cgroups **on**); "jaula (no cgroup)": \`jaula --cgroup-manager=disabled\`; crun: \`crun --cgroup-manager=disabled\` (cgroups **off**: crun 1.8 fails here with "setrlimit (RLIM_MEMLOCK): Operation not permitted", as this sandbox lacks CAP_SYS_RESOURCE).  Compare jaula (no cgroup) with crun for like-for-like.
+- bundle: one \`runc spec\` config for all (ociVersion set to "1.0.2", terminal false, readonly busybox-static rootfs on tmpfs, namespaces pid/net/ipc/uts/mount), args set per figure; exec targets run \`sleep\`.
+- floor: \`unshare -m -u -i -n -p -f chroot ROOTFS /bin/true\`; for exec, \`nsenter -t PID -m -u -i -n -p -r -w /bin/true\` into an unshare'd chrooted sleeper.
+- method: $BENCH_WARMUP warm-up round(s), then $BENCH_N rounds ($BENCH_PAR_ROUNDS for parallel) interleaved jaula, jaula (no cgroup), crun, runc, floor in every round; cells are median (min–max); ratios are the median of per-round ratios.  Wall time by a small C driver (build/bench/benchexec, CLOCK_MONOTONIC around fork/exec/wait only; stdio /dev/null).  Peak RSS: GNU \`/usr/bin/time -f %M\` = wait4's ru_maxrss: the largest RSS of the runtime process over its life (across jaula's memfd re-exec) or of any descendant it waited for (the container init, which becomes /bin/true), not a sum.  Parallel: all $BENCH_PAR \`run\`s forked at once on $(nproc) CPUs.  Took ${BENCH_SECONDS}s.
+EOF
+}
+
+report_write() {
+	{
+		echo "# jaula benchmarks"
+		echo
+		echo "Generated by \`make bench\` (tests/bench/run.sh); never a pass/fail test."
+		echo
+		echo "## Conditions"
+		echo
+		conditions
+		echo
+		echo "## Results"
+		echo
+		table
+		echo
+		echo "## Targets"
+		echo
+		targets
+		echo
+		[ -f "$BENCH_OUT/profile/summary.md" ] && cat "$BENCH_OUT/profile/summary.md" && echo
+		[ -f "$BENCH_TOP/tests/bench/analysis.md" ] && cat "$BENCH_TOP/tests/bench/analysis.md"
+		true
+	} >"$RESULTS_MD.new" && mv "$RESULTS_MD.new" "$RESULTS_MD"
+	cat "$RESULTS_MD"
+	chart
+	echo "bench: wrote $RESULTS_MD and $([ -f "$RESULTS_PNG" ] && echo "$RESULTS_PNG" || echo "no chart")"
+}

@@ -1,0 +1,29 @@
+#!/bin/bash
+# make bench: jaula side by side with runc and crun (Debian packages).
+#
+# Everything runs inside private mount and network namespaces (unshare -m -n
+# --propagation private) with a pure cgroup2 at /sys/fs/cgroup, because crun
+# 1.8 refuses the host's hybrid layout; the host's mounts are never touched.
+# Results: tests/bench/RESULTS.md and tests/bench/results.png, raw samples and
+# profiles under build/bench/.  Benchmarks report ratios; they never fail the
+# build (exit 0 unless the harness itself could not run).
+#
+#   BENCH_N=ROUNDS      timed rounds per figure (default 60; parallel: N/6)
+#   BENCH_QUICK=1       smoke run: 5 rounds, 1 warm-up, no profile
+#   BENCH_PROFILE=0     skip the strace/perf profile appended to RESULTS.md
+#   JAULA=PATH          the jaula binary (default build/jaula)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+export BENCH_TOP=$top
+export JAULA=${JAULA:-$top/build/jaula}
+export BENCH_OUT=${BENCH_OUT:-$top/build/bench}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root (namespaces, cgroups); skipped"
+	exit 0
+fi
+# shellcheck source=lib/prepare.sh
+. "$here/lib/prepare.sh"
+bench_prepare || exit 1
+exec unshare -m -n --propagation private -- "$here/lib/in-ns.sh" bench
