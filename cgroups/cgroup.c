@@ -26,7 +26,27 @@ static bool is_cgroup2(const char *path)
 	return statfs(path, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* The slow way, for hosts that mount cgroup2 somewhere unusual. */
+/* A mount point from /proc/self/mountinfo, where the kernel writes space,
+ * tab, newline and backslash as octal escapes (a space is \040). */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* The slow way, for hosts that mount cgroup2 somewhere unusual.  mountinfo
+ * also lists mounts that something was mounted over since (a tmpfs on
+ * /sys/fs/cgroup hides the cgroup2 below it), so every candidate is checked
+ * with statfs through its path, and the first one really reachable wins. */
 static bool find_cgroup2_mount(char *out, size_t n)
 {
 	cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -41,7 +61,10 @@ static bool find_cgroup2_mount(char *out, size_t n)
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
 			continue;
 		char mnt[PATH_MAX];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		unescape_mountinfo(mnt);
+		if (is_cgroup2(mnt)) {
 			snprintf(out, n, "%s", mnt);
 			found = true;
 		}
@@ -259,48 +282,97 @@ static int read_small(int dirfd, const char *name, char *buf, size_t n)
 	return (int)r;
 }
 
-static int check_available(int rootfd, const struct cg_root *root, const char *controllers,
-			   struct jl_err **err)
+/* Where a walk down a cgroup path is, for messages and for undoing it. */
+struct walk {
+	const struct cg_root *root;
+	const char *path;     /* the path asked for */
+	char level[PATH_MAX]; /* the cgroup at hand below the root: "" (root) or "/a/b" */
+	int n_created;        /* how many trailing components of level this walk made */
+};
+
+/* The real root has no cgroup.type; the root of a cgroup namespace does, and
+ * like any other cgroup it is bound by the "no internal processes" rule. */
+static bool is_hierarchy_root(int dirfd)
+{
+	return faccessat(dirfd, "cgroup.type", F_OK, 0) < 0 && errno == ENOENT;
+}
+
+static bool cgroup_is_empty(int fd)
+{
+	char buf[16];
+	return read_small(fd, "cgroup.procs", buf, sizeof(buf)) == 0;
+}
+
+/* Controller c is not in dirfd's cgroup.controllers: say where it went. */
+static int unavailable(int dirfd, const struct walk *w, const char *c, struct jl_err **err)
+{
+	if (w->level[0])
+		return jl_err_code(err, EOPNOTSUPP,
+				   "cgroup controller \"%s\" is not available in cgroup %s%s (its "
+				   "parent does not enable it in cgroup.subtree_control): cannot "
+				   "enforce the requested limit",
+				   c, w->root->mount, w->level);
+	const char *why = "in this cgroup namespace: its parent did not delegate it";
+	if (w->root->mode == CG_MODE_HYBRID)
+		why = "the host keeps it on cgroup v1, which jaula does not write";
+	else if (is_hierarchy_root(dirfd))
+		why = "the kernel lacks it or a cgroup v1 hierarchy holds it";
+	return jl_err_code(err, EOPNOTSUPP,
+			   "cgroup controller \"%s\" is not available on the cgroup v2 hierarchy "
+			   "at %s (%s mode; %s): cannot enforce the requested limit",
+			   c, w->root->mount, cg_mode_name(w->root->mode), why);
+}
+
+/* The "+c" words for the controllers not yet in `enabled`, checking that
+ * each is available here at all.  *line stays "" when none is missing. */
+static int missing_controllers(int dirfd, const struct walk *w, const char *enabled,
+			       const char *controllers, char *line, size_t n, struct jl_err **err)
 {
 	char avail[512];
-	if (read_small(rootfd, "cgroup.controllers", avail, sizeof(avail)) < 0)
-		return jl_err_sys(err, "read %s/cgroup.controllers", root->mount);
+	if (read_small(dirfd, "cgroup.controllers", avail, sizeof(avail)) < 0)
+		return jl_err_sys(err, "read %s%s/cgroup.controllers", w->root->mount, w->level);
 	char want[256];
 	snprintf(want, sizeof(want), "%s", controllers);
+	line[0] = '\0';
 	for (char *save, *c = strtok_r(want, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
-		if (list_has(avail, c))
+		if (list_has(enabled, c))
 			continue;
-		return jl_err_code(
-			err, EOPNOTSUPP,
-			"cgroup controller \"%s\" is not available on the cgroup v2 hierarchy at "
-			"%s (%s mode%s): cannot enforce the requested limit",
-			c, root->mount, cg_mode_name(root->mode),
-			root->mode == CG_MODE_HYBRID
-				? "; the host keeps it on cgroup v1, which jaula does not write"
-				: "");
+		if (!list_has(avail, c))
+			return unavailable(dirfd, w, c, err);
+		size_t used = strlen(line);
+		snprintf(line + used, n - used, "%s+%s", used ? " " : "", c);
 	}
 	return 0;
 }
 
-/* Enable `controllers` in dirfd's cgroup.subtree_control, skipping those
- * already on (a write of an enabled one is cheap but not free). */
-static int enable_in(int dirfd, const char *where, const char *controllers,
+/* Enable `controllers` for the children of the cgroup at w->level, skipping
+ * those already on.  Outside the root a cgroup may hold processes or give
+ * controllers to children, not both ("no internal processes"): the kernel
+ * answers EBUSY, or, for controllers that can be threaded such as pids,
+ * accepts the write and then makes every new child "domain invalid", which
+ * fails one level further down with a puzzling EOPNOTSUPP.  So look first,
+ * and say why. */
+static int enable_in(int dirfd, const struct walk *w, const char *controllers,
 		     struct jl_err **err)
 {
-	char cur[512] = "";
+	char cur[512] = "", line[512];
 	if (read_small(dirfd, "cgroup.subtree_control", cur, sizeof(cur)) < 0)
-		return jl_err_sys(err, "read %s/cgroup.subtree_control", where);
-	char want[256], line[512] = "";
-	snprintf(want, sizeof(want), "%s", controllers);
-	for (char *save, *c = strtok_r(want, " ", &save); c; c = strtok_r(NULL, " ", &save))
-		if (!list_has(cur, c))
-			snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s+%s",
-				 *line ? " " : "", c);
-	if (!*line)
-		return 0;
-	int r = jl_write_file_at(dirfd, "cgroup.subtree_control", line, strlen(line), err);
+		return jl_err_sys(err, "read %s%s/cgroup.subtree_control", w->root->mount,
+				  w->level);
+	int r = missing_controllers(dirfd, w, cur, controllers, line, sizeof(line), err);
+	if (r < 0 || !*line)
+		return r;
+	if (!is_hierarchy_root(dirfd) && !cgroup_is_empty(dirfd))
+		return jl_err_code(err, EBUSY,
+				   "cgroup %s%s has processes of its own, so cgroup v2 cannot "
+				   "enable controllers (%s) for the cgroups below it (\"no internal "
+				   "processes\" rule): move them into a child cgroup, or place the "
+				   "container elsewhere (cgroup path \"%s\")",
+				   w->root->mount, w->level, controllers, w->path);
+	r = jl_write_file_at(dirfd, "cgroup.subtree_control", line, strlen(line), err);
 	if (r < 0)
-		return jl_err_wrap(err, "enable controllers in %s", where);
+		return jl_err_wrap(err, "cgroup %s%s: enable controllers \"%s\"", w->root->mount,
+				   w->level, line);
 	return 0;
 }
 
@@ -318,10 +390,44 @@ static int open_root(const struct cg_root *root, struct jl_err **err)
 	return fd;
 }
 
-static bool cgroup_is_empty(int fd)
+/* Down one component: enable controllers in the current cgroup, make the
+ * next one when `create`, and move *cur to it. */
+static int walk_step(int *cur, struct walk *w, const char *comp, const char *controllers,
+		     bool create, struct jl_err **err)
 {
-	char buf[16];
-	return read_small(fd, "cgroup.procs", buf, sizeof(buf)) == 0;
+	if (controllers && *controllers) {
+		int r = enable_in(*cur, w, controllers, err);
+		if (r < 0)
+			return r;
+	}
+	size_t used = strlen(w->level);
+	snprintf(w->level + used, sizeof(w->level) - used, "/%s", comp);
+	if (create) {
+		if (mkdirat(*cur, comp, 0755) == 0)
+			w->n_created++;
+		else if (errno != EEXIST)
+			return jl_err_sys(err, "create cgroup %s%s", w->root->mount, w->level);
+	}
+	int fd = openat(*cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return jl_err_sys(err, "open cgroup %s%s", w->root->mount, w->level);
+	close(*cur);
+	*cur = fd;
+	return 0;
+}
+
+/* A failed create leaves no cgroup it made behind (only the deepest
+ * n_created components of level are ours; they are empty). */
+static void undo_created(int rootfd, struct walk *w)
+{
+	for (; w->n_created > 0; w->n_created--) {
+		if (unlinkat(rootfd, w->level + 1, AT_REMOVEDIR) < 0)
+			jl_debug("remove cgroup %s%s: %s", w->root->mount, w->level, strerror(errno));
+		char *slash = strrchr(w->level, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
 }
 
 /* Walk path from the root, enabling controllers in every ancestor's
@@ -332,39 +438,30 @@ static int walk_path(const struct cg_root *root, const char *path, const char *c
 	cleanup_close int rootfd = open_root(root, err);
 	if (rootfd < 0)
 		return rootfd;
-	bool want = controllers && *controllers;
-	if (want) {
-		int r = check_available(rootfd, root, controllers, err);
-		if (r < 0)
-			return r;
-	}
+	/* Never make directories in whatever else sits at root->mount now. */
+	struct statfs sfs;
+	if (fstatfs(rootfd, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return jl_err_code(err, EMEDIUMTYPE, "%s is not a cgroup v2 mount", root->mount);
 	cleanup_close int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
 	cleanup_free char *copy = xstrdup(path);
 	char *save = NULL;
 	char *comp = strtok_r(copy, "/", &save);
 	if (!comp)
 		return jl_err_set(err, 0, "cgroup path \"%s\": refusing the root cgroup", path);
-	while (comp) {
-		char *next = strtok_r(NULL, "/", &save);
-		if (want) {
-			int r = enable_in(cur, path, controllers, err);
-			if (r < 0)
-				return r;
-		}
-		if (create && mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
-			return jl_err_sys(err, "create cgroup %s%s", root->mount, path);
-		int fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			return jl_err_sys(err, "open cgroup %s%s", root->mount, path);
-		close(cur);
-		cur = fd;
-		comp = next;
+	struct walk w = {.root = root, .path = path};
+	int r = 0;
+	for (; comp && r == 0; comp = strtok_r(NULL, "/", &save))
+		r = walk_step(&cur, &w, comp, controllers, create, err);
+	if (r == 0 && create && !cgroup_is_empty(cur))
+		r = jl_err_set(err, EBUSY,
+			       "cgroup %s%s already has processes: a container needs a "
+			       "cgroup of its own",
+			       root->mount, path);
+	if (r < 0) {
+		if (create)
+			undo_created(rootfd, &w);
+		return r;
 	}
-	if (create && !cgroup_is_empty(cur))
-		return jl_err_set(err, EBUSY,
-				  "cgroup %s%s already has processes: a container needs a "
-				  "cgroup of its own",
-				  root->mount, path);
 	if (out) {
 		out->fd = steal_fd(&cur);
 		out->path = xstrdup(path);
@@ -586,6 +683,27 @@ static int remove_children(int fd)
 	return r;
 }
 
+/* A container's cgroup can outlive its init: without a pid namespace of its
+ * own the init's death kills nobody else, and a process can sit in a nested
+ * cgroup.  Whatever is left belongs to the container and goes with it (runc's
+ * destroy does the same); rmdir alone would answer EBUSY for as long as they
+ * live, and the container could never be deleted.  cgroup.kill reaches the
+ * whole subtree, frozen tasks included. */
+static int kill_leftovers(int fd, const struct cg_root *root, const char *path,
+			  struct jl_err **err)
+{
+	char ev[256];
+	if (read_small(fd, "cgroup.events", ev, sizeof(ev)) < 0 || !strstr(ev, "populated 1"))
+		return 0;
+	struct cg_handle h = {.fd = fd, .path = xasprintf("%s%s", root->mount, path)};
+	jl_debug("cgroup %s still has processes: killing them", h.path);
+	int r = cg_kill(&h, SIGKILL, err);
+	if (r == 0)
+		r = cg_wait_empty(&h, 10000, err);
+	free(h.path);
+	return r;
+}
+
 int cg_destroy(const struct cg_root *root, const char *path, struct jl_err **err)
 {
 	cleanup_close int rootfd = open_root(root, err);
@@ -599,8 +717,11 @@ int cg_destroy(const struct cg_root *root, const char *path, struct jl_err **err
 	cleanup_close int fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : jl_err_sys(err, "open cgroup %s%s", root->mount, path);
+	int r = kill_leftovers(fd, root, path, err);
+	if (r < 0)
+		return r;
 	remove_children(fd);
-	int r = rmdir_retry(rootfd, rel);
+	r = rmdir_retry(rootfd, rel);
 	if (r < 0)
 		return jl_err_set(err, -r, "remove cgroup %s%s", root->mount, path);
 	return 0;

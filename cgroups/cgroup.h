@@ -53,8 +53,12 @@ int cg_required_controllers(const struct cg_resources *res, char *out, size_t n,
 
 /* Create the cgroup (and parents), enabling `controllers` (space-separated)
  * in every ancestor's cgroup.subtree_control.  A controller the hierarchy
- * lacks fails with an error naming it.  An existing cgroup is reused only if
- * it holds no processes (a container shares a cgroup with nobody). */
+ * (or, in a cgroup namespace, its root) lacks fails with an error naming it;
+ * so does an ancestor below the root that holds processes and would need a
+ * controller enabled (cgroup v2's "no internal processes" rule).  An
+ * existing cgroup is reused only if it holds no processes (a container
+ * shares a cgroup with nobody).  On failure the directories this call made
+ * are removed again. */
 int cg_create(const struct cg_root *root, const char *path, const char *controllers,
 	      struct cg_handle *out, struct jl_err **err);
 /* For an existing cgroup (update): check and enable `controllers` along
@@ -83,8 +87,10 @@ int cg_freeze(const struct cg_handle *h, bool frozen, struct jl_err **err);
 int cg_is_frozen(const struct cg_handle *h);
 /* Wait until no process is left (cgroup.events "populated 0"). */
 int cg_wait_empty(const struct cg_handle *h, int timeout_ms, struct jl_err **err);
-/* Remove the cgroup directory, retrying while the kernel still reports it
- * busy (exiting tasks).  A missing cgroup is not an error. */
+/* Remove the cgroup directory and any cgroups below it, retrying while the
+ * kernel still reports them busy (exiting tasks).  Processes still in the
+ * subtree are SIGKILLed first: they belong to the container being deleted.
+ * A missing cgroup is not an error. */
 int cg_destroy(const struct cg_root *root, const char *path, struct jl_err **err);
 
 /* --- live update and v1->v2 conversions (resources.c) --- */

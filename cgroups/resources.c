@@ -469,6 +469,14 @@ static int put_weight_devices(struct cg_file *f, const struct cg_blkio *b, bool 
 		snprintf(rec, sizeof(rec), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
 			 d->minor, w);
 		r = file_put_record(f, rec, err);
+		/* The default weight always takes; a device's own only where a
+		 * proportional policy runs on it. */
+		if (r == -EOPNOTSUPP)
+			return jl_err_wrap(err,
+					   "linux.resources.blockIO.weightDevice[%zu]: a per-device "
+					   "weight needs the BFQ scheduler or blk-iocost (io.cost.qos) "
+					   "enabled on %" PRId64 ":%" PRId64,
+					   i, d->major, d->minor);
 		if (r < 0)
 			return r;
 	}

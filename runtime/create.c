@@ -74,8 +74,8 @@ static void snapshot_preserved_fds(struct jl_creator *c)
 
 /* Device access is always filtered (as runc does): jaula's defaults, the
  * config's rules, and the nodes linux.devices asks to create. */
-int jl_apply_device_rules(const struct cg_handle *cg, const struct spec *s,
-			  const struct cg_device_rule *rules, size_t n_rules, struct jl_err **err)
+int jl_build_device_prog(const struct spec *s, const struct cg_device_rule *rules,
+			 size_t n_rules, struct cg_bpf_prog *prog, struct jl_err **err)
 {
 	const struct spec_linux *l = &s->lnx;
 	struct cg_device_rule *extra = xcalloc(l->n_devices, sizeof(*extra));
@@ -92,22 +92,30 @@ int jl_apply_device_rules(const struct cg_handle *cg, const struct spec *s,
 			.access = "rwm",
 		};
 	}
-	struct cg_bpf_prog prog = CG_BPF_PROG_INIT;
-	int r = cg_devices_build(rules, n_rules, extra, n_extra, &prog, err);
+	int r = cg_devices_build(rules, n_rules, extra, n_extra, prog, err);
 	free(extra);
-	if (r == 0)
-		r = cg_devices_attach(cg, &prog, err);
-	cg_bpf_prog_free(&prog);
 	return r < 0 ? jl_err_wrap(err, "linux.resources.devices") : 0;
 }
 
-static int restrict_devices(struct jl_creator *c, struct jl_err **err)
+/* Device access is always filtered (as runc does): jaula's defaults, the
+ * config's rules, and the nodes linux.devices asks to create.  Built now,
+ * attached once the init has populated /dev (attach_devices): a rule that
+ * denies /dev/null must not stop the init from creating it. */
+static int build_devices(struct jl_creator *c, struct jl_err **err)
 {
 	const struct spec_linux *l = &c->spec->lnx;
 	const struct cg_resources *res = l->has_resources ? &l->resources : NULL;
-	int r = jl_apply_device_rules(&c->cg, c->spec, res ? res->devices : NULL,
-				      res ? res->n_devices : 0, err);
+	int r = jl_build_device_prog(c->spec, res ? res->devices : NULL, res ? res->n_devices : 0,
+				     &c->devices, err);
 	return r < 0 ? jl_err_wrap(err, "config.json") : 0;
+}
+
+static int attach_devices(struct jl_creator *c, struct jl_err **err)
+{
+	if (c->cg.fd < 0 || !c->devices.n)
+		return 0;
+	int r = cg_devices_attach(&c->cg, &c->devices, err);
+	return r < 0 ? jl_err_wrap(err, "config.json: linux.resources.devices") : 0;
 }
 
 static int prepare_cgroup(struct jl_creator *c, struct jl_err **err)
@@ -141,9 +149,9 @@ static int prepare_cgroup(struct jl_creator *c, struct jl_err **err)
 	if (l->has_resources) {
 		r = cg_apply_resources(&c->cg, &l->resources, err);
 		if (r < 0)
-			return jl_err_wrap(err, "config.json: linux.resources");
+			return jl_err_wrap(err, "config.json");
 	}
-	return restrict_devices(c, err);
+	return build_devices(c, err);
 }
 
 /* --- what the init needs -------------------------------------------------- */
@@ -182,6 +190,10 @@ static int prepare_fifo(struct jl_creator *c, struct jl_err **err)
 		return 0;
 	}
 	c->init.wait = JL_WAIT_FIFO;
+	/* A new open, not a dup: the lock belongs to c->dirfd's description. */
+	c->init.state_fd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->init.state_fd < 0)
+		return jl_err_sys(err, "open the state directory");
 	if (mkfifoat(c->dirfd, JL_FIFO_FILE, 0600) < 0)
 		return jl_err_sys(err, "create %s", JL_FIFO_FILE);
 	/* O_NONBLOCK: opening the read end must not wait for a writer. */
@@ -298,7 +310,7 @@ static int adopt_init(struct jl_creator *c, struct jl_err **err)
 		pid_t pid = m.pid;
 		int type = (int)m.type;
 		if (type == SYNC_ERROR)
-			jl_err_set(err, m.errnum, "%s", m.data ? m.data : "error");
+			jl_err_code(err, m.errnum, "%s", m.data ? m.data : "error");
 		sync_msg_clear(&m);
 		if (type == SYNC_ERROR)
 			return jl_err_status(*err);
@@ -473,6 +485,8 @@ static int create_steps(struct jl_creator *c, struct jl_err **err)
 	}
 	r = await_ready(c, err);
 	if (r == 0)
+		r = attach_devices(c, err);
+	if (r == 0)
 		r = record_state(c, err);
 	return r;
 }
@@ -480,7 +494,7 @@ static int create_steps(struct jl_creator *c, struct jl_err **err)
 int jl_creator_create(struct jl_creator *c, struct jl_err **err)
 {
 	c->dirfd = c->sync_fd = c->pidfd = c->master = -1;
-	c->init.fifo_fd = c->init.console_fd = c->init.sync_fd = -1;
+	c->init.fifo_fd = c->init.console_fd = c->init.sync_fd = c->init.state_fd = -1;
 	for (int t = 0; t < NS__COUNT; t++)
 		c->init.join_fd[t] = -1;
 	c->cg = (struct cg_handle)CG_HANDLE_INIT;
@@ -534,6 +548,8 @@ void jl_creator_free(struct jl_creator *c)
 			close(in->join_fd[t]);
 	if (in->fifo_fd >= 0)
 		close(in->fifo_fd);
+	if (in->state_fd >= 0)
+		close(in->state_fd);
 	if (in->console_fd >= 0)
 		close(in->console_fd);
 	if (in->has_seccomp)
@@ -550,6 +566,7 @@ void jl_creator_free(struct jl_creator *c)
 	if (c->dirfd >= 0)
 		close(c->dirfd);
 	cg_handle_close(&c->cg);
+	cg_bpf_prog_free(&c->devices);
 	jl_state_free(&c->state);
 	free(c->state_creating);
 	free(c->state_created);

@@ -28,6 +28,7 @@ struct jl_creator {
 	struct cg_root cgroot;
 	struct cg_handle cg;
 	bool cg_created;
+	struct cg_bpf_prog devices;
 
 	struct jl_init init;
 	int sync_fd; /* the runtime's end */
@@ -50,10 +51,10 @@ void jl_creator_free(struct jl_creator *c);
 /* The OCI state JSON with an explicit status (for hooks). */
 char *jl_state_json_with(const struct jl_state *s, enum jl_status status);
 
-/* Attach the device program: jaula's defaults, `rules`, then allow what
- * linux.devices of `s` creates.  An empty program detaches any filter. */
-int jl_apply_device_rules(const struct cg_handle *cg, const struct spec *s,
-			  const struct cg_device_rule *rules, size_t n_rules, struct jl_err **err);
+/* The device program: jaula's defaults, `rules`, then allow what
+ * linux.devices of `s` creates.  (An empty program allows everything.) */
+int jl_build_device_prog(const struct spec *s, const struct cg_device_rule *rules,
+			 size_t n_rules, struct cg_bpf_prog *prog, struct jl_err **err);
 
 /* Remove what a container owns after its processes are gone: its cgroup,
  * then poststop hooks (warnings only), then the state directory. */

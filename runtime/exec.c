@@ -44,6 +44,7 @@ struct exec_ctx {
 	int join_flags;  /* namespaces of the init that differ from ours, but pid */
 	bool join_pid;   /* pid namespace differs: joined by the runtime for children */
 	bool userns;     /* the container has its own user namespace */
+	bool late_cgroup; /* paused + --ignore-paused: join the frozen cgroup last */
 	struct cg_handle cg;
 
 	/* the process */
@@ -279,6 +280,20 @@ static int child_steps(struct exec_ctx *x, char **exe, struct jl_err **err)
 	return 0;
 }
 
+static int wait_cgroup(struct exec_ctx *x, struct jl_err **err)
+{
+	if (!x->late_cgroup)
+		return 0;
+	int r = sync_send(x->child_sync, SYNC_READY, 0, NULL, 0, -1);
+	if (r < 0)
+		return jl_err_set(err, -r, "exec: report ready");
+	struct sync_msg m;
+	r = sync_expect(x->child_sync, SYNC_START, "the runtime", &m, err);
+	if (r == 0)
+		sync_msg_clear(&m);
+	return r;
+}
+
 __attribute__((noreturn)) static void exec_child(struct exec_ctx *x)
 {
 	struct jl_err *err = NULL;
@@ -288,7 +303,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_ctx *x)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	close(x->sync_fd);
 	close(x->dirfd);
-	if (child_steps(x, &exe, &err) == 0) {
+	if (child_steps(x, &exe, &err) == 0 && wait_cgroup(x, &err) == 0) {
 		execve(exe, x->argv, x->envp);
 		jl_err_sys(&err, "exec \"%s\"", exe);
 	}
@@ -317,6 +332,10 @@ static int open_target(struct exec_ctx *x, struct jl_err **err)
 		return jl_err_code(err, EBUSY,
 				   "cannot exec in a paused container \"%s\" (use --ignore-paused)",
 				   o->id);
+	/* Born into a frozen cgroup the process would freeze before it could
+	 * exec (and we would wait for it forever): it joins the cgroup once
+	 * it is ready, and runs its execve when the container is resumed. */
+	x->late_cgroup = status == JL_STATUS_PAUSED;
 	x->init_pidfd = jl_state_open_pidfd(&x->st);
 	if (x->init_pidfd < 0)
 		return jl_err_code(err, ESRCH, "container \"%s\": container not running", o->id);
@@ -363,7 +382,7 @@ static int spawn(struct exec_ctx *x, struct jl_err **err)
 		jl_debug("exec: execCPUAffinity.initial \"%s\" left to the cgroup's cpuset", cpus);
 	int pidfd = -1;
 	struct clone_args a = {
-		.flags = CLONE_PIDFD | (x->cg.fd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.flags = CLONE_PIDFD | (x->cg.fd >= 0 && !x->late_cgroup ? CLONE_INTO_CGROUP : 0),
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 		.cgroup = (uint64_t)(x->cg.fd >= 0 ? x->cg.fd : 0),
@@ -418,6 +437,13 @@ static int await_exec(struct exec_ctx *x, struct jl_err **err)
 			jl_err_code(err, m.errnum, "%s", m.data ? m.data : "exec failed");
 			sync_msg_clear(&m);
 			return jl_err_status(err ? *err : NULL);
+		}
+		if (m.type == SYNC_READY && x->late_cgroup) {
+			sync_msg_clear(&m);
+			r = x->cg.fd >= 0 ? cg_enter(&x->cg, x->pid, err) : 0;
+			if (r == 0)
+				r = sync_send(x->sync_fd, SYNC_START, 0, NULL, 0, -1);
+			return r < 0 ? jl_err_wrap(err, "exec") : 0;
 		}
 		if (m.type == SYNC_CONSOLE) {
 			x->master = m.fd;

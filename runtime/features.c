@@ -80,7 +80,7 @@ static void write_linux(struct jl_json_writer *w)
 	jl_jw_begin_object(w);
 	jl_jw_key(w, "idmap");
 	jl_jw_begin_object(w);
-	jl_jw_kv_bool(w, "enabled", false); /* idmap mounts: not yet */
+	jl_jw_kv_bool(w, "enabled", true);
 	jl_jw_end_object(w);
 	jl_jw_end_object(w);
 	jl_jw_end_object(w);

@@ -19,6 +19,9 @@ static void exec_hook(const struct spec_hook *h, int in)
 	/* The runtime ignores SIGPIPE and may block signals; a hook starts
 	 * with the defaults, like any program. */
 	signal(SIGPIPE, SIG_DFL);
+	/* Its own process group, so a timeout kills what the hook started
+	 * too (a script's `sleep`), not just the script. */
+	setpgid(0, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -93,12 +96,13 @@ static int run_one(const struct spec_hook *h, const char *what, const char *stat
 	}
 	if (pid == 0)
 		exec_hook(h, pipefd[0]);
+	setpgid(pid, pid); /* also here: the kill below must not race the child's */
 	close(pipefd[0]);
 	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
 		close(pipefd[1]);
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		return jl_err_sys(err, "%s: pidfd_open", what);
 	}
@@ -106,8 +110,9 @@ static int run_one(const struct spec_hook *h, const char *what, const char *stat
 	int status = feed_and_wait(pid, pidfd, pipefd[1], state, deadline);
 	close(pidfd);
 	if (status == -ETIMEDOUT) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		return jl_err_set(err, ETIMEDOUT, "%s: timed out after %d s", what, h->timeout);
 	}
 	if (status < 0)

@@ -17,6 +17,7 @@
 #include "runtime/log.h"
 #include "runtime/paths.h"
 #include "runtime/process.h"
+#include "runtime/state.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "runtime/util.h"
@@ -293,11 +294,13 @@ static int setup_container(struct jl_init *c, struct jl_err **err)
 static int finalize_process(struct jl_init *c, char **exe, struct jl_err **err)
 {
 	const struct spec_process *p = c->process;
+	/* cwd first: execve resolves "./prog" (and an empty PATH entry)
+	 * against it, so the lookup must too. */
+	if (chdir(p->cwd) < 0)
+		return jl_err_sys(err, "process.cwd: chdir \"%s\"", p->cwd);
 	int r = jl_process_find_exe(p, c->envp, exe, err);
 	if (r < 0)
 		return r;
-	if (chdir(p->cwd) < 0)
-		return jl_err_sys(err, "process.cwd: chdir \"%s\"", p->cwd);
 	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
 	 * while we still have it.  A notify filter must be loaded while the
 	 * runtime is there to forward its listener. */
@@ -358,7 +361,13 @@ void jl_init_main(struct jl_init *c)
 	}
 	/* Before start the runtime is listening; after it, only the
 	 * container's stderr and the log are left to tell. */
-	if (sync_send_error(c->sync_fd, err) < 0)
-		jl_error("%s", err ? err->msg : "container init failed");
+	/* Before start the runtime listens on the sync socket; after `start`
+	 * released us it waits for the fifo to close: leave it the reason. */
+	const char *msg = err ? err->msg : "container init failed";
+	if (sync_send_error(c->sync_fd, err) < 0) {
+		if (c->state_fd >= 0)
+			jl_write_atomic_at(c->state_fd, JL_EXEC_ERR_FILE, msg, strlen(msg), 0600, NULL);
+		jl_error("%s", msg);
+	}
 	_exit(127);
 }

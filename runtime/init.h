@@ -27,6 +27,7 @@ struct jl_init {
 	struct jl_rootfs_plan rootfs;
 
 	int sync_fd;    /* init's end of the socketpair */
+	int state_fd;   /* the state directory (not the locked fd): exec.err goes here */
 	int fifo_fd;    /* read end of exec.fifo (JL_WAIT_FIFO) */
 	int console_fd; /* connected --console-socket, or -1 */
 	bool console_to_runtime; /* terminal without a socket: send master over sync_fd */

@@ -92,6 +92,19 @@ static int release_init(int dirfd, const struct jl_state *st, int *fifo, struct 
 	return 0;
 }
 
+/* An init that failed after its release (a startContainer hook, the
+ * execve) left its reason in the state directory before exiting. */
+static int init_failure(int dirfd, const char *id, struct jl_err **err)
+{
+	char *msg = NULL;
+	if (jl_read_file_at(dirfd, JL_EXEC_ERR_FILE, 1u << 16, &msg, NULL, NULL) < 0)
+		return 0;
+	unlinkat(dirfd, JL_EXEC_ERR_FILE, 0);
+	int r = jl_err_code(err, EIO, "start container \"%s\": %s", id, msg);
+	free(msg);
+	return r;
+}
+
 int jl_container_start(const struct jl_global *g, const char *id, struct jl_err **err)
 {
 	struct jl_state st;
@@ -105,7 +118,9 @@ int jl_container_start(const struct jl_global *g, const char *id, struct jl_err 
 		return r;
 	}
 	wait_reader_gone(fifo);
-	r = run_saved_hooks(dirfd, &st, SPEC_HOOK_POSTSTART, JL_STATUS_RUNNING, err);
+	r = init_failure(dirfd, id, err);
+	if (r == 0)
+		r = run_saved_hooks(dirfd, &st, SPEC_HOOK_POSTSTART, JL_STATUS_RUNNING, err);
 	if (r < 0) {
 		/* runtime-spec 1.1: a failed poststart hook stops the container. */
 		cleanup_close int pidfd = jl_state_open_pidfd(&st);

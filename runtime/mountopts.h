@@ -20,7 +20,7 @@ struct jl_mount_opts {
 	uint64_t rattr_clr;
 	bool bind, recursive;      /* "bind" / "rbind" */
 	bool idmap, ridmap;        /* "idmap" / "ridmap" (runtime-spec 1.2) */
-	bool tmpcopyup;            /* crun's extension: copy the shadowed dir into the tmpfs */
+	bool tmpcopyup;            /* runc/crun extension: fill a tmpfs with the dir it covers */
 	char *data;                /* filesystem-specific, comma-joined; NULL if none */
 };
 

@@ -219,8 +219,12 @@ static int update_devices(const struct target *t, const struct cg_resources *res
 		return r;
 	cleanup_spec struct spec *s = NULL;
 	r = spec_parse(text, len, "config.json", &s, err);
+	struct cg_bpf_prog prog = CG_BPF_PROG_INIT;
 	if (r == 0)
-		r = jl_apply_device_rules(&t->cg, s, res->devices, res->n_devices, err);
+		r = jl_build_device_prog(s, res->devices, res->n_devices, &prog, err);
+	if (r == 0)
+		r = cg_devices_attach(&t->cg, &prog, err);
+	cg_bpf_prog_free(&prog);
 	return r;
 }
 

@@ -1,8 +1,10 @@
 #include "runtime/paths.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -112,30 +114,29 @@ static int walk_follow(struct walk *w, int fd, const char *rest)
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
-	char *todo = xasprintf("%s/%s", target, rest);
 	free(w->todo);
-	w->todo = todo;
+	w->todo = xasprintf("%s/%s", target, rest);
 	if (target[0] == '/')
 		w->len = 0;
 	else
-		walk_pop(w);
+		walk_pop(w); /* relative to the directory holding the link */
 	w->done[w->len] = '\0';
-	return 0;
+	return 1;
 }
 
-/* One component: descend into it, create it, or follow it.  *again is set
- * when todo was rewritten by a symlink. */
-static int walk_step(struct walk *w, int rootfd, const char *name, size_t n, const char *rest,
-		     bool file, mode_t mode)
+/* One component: descend into it, create it, or follow it.  Returns 1 when
+ * todo was rewritten by a symlink, 0 to go on with rest. */
+static int walk_step(struct walk *w, int rootfd, const char *name, const char *rest, bool file,
+		     mode_t mode)
 {
-	if (n == 1 && name[0] == '.')
+	if (!strcmp(name, "."))
 		return 0;
-	if (n == 2 && name[0] == '.' && name[1] == '.') {
+	if (!strcmp(name, "..")) {
 		walk_pop(w);
 		return 0;
 	}
 	bool last = *rest == '\0';
-	int r = walk_push(w, name, n);
+	int r = walk_push(w, name, strlen(name));
 	if (r < 0)
 		return r;
 	cleanup_close int fd = jl_open_in_root(rootfd, w->done, O_PATH | O_NOFOLLOW);
@@ -154,31 +155,32 @@ static int walk_step(struct walk *w, int rootfd, const char *name, size_t n, con
 }
 
 /* Resolve path the way RESOLVE_IN_ROOT does, creating what is missing on the
- * way: a symlink whose target does not exist yet (an image's /var/run ->
- * /run, or a link to a host path such as /tmp/x) gets that target made
- * inside the rootfs, which is what runc's securejoin.MkdirAll does too. */
+ * way.  A symlink whose target does not exist yet (an image's /var/run ->
+ * /run, or a planted link to a host path such as /tmp/x) gets that target
+ * made inside the rootfs, as runc's securejoin.MkdirAll does; the host's
+ * path is never looked at. */
 static int walk_create(struct walk *w, int rootfd, bool file, mode_t mode)
 {
 	for (;;) {
-		char *p = w->todo;
+		const char *p = w->todo;
 		while (*p == '/')
 			p++;
 		if (!*p)
 			return 0;
-		char *end = strchrnul(p, '/');
-		size_t n = (size_t)(end - p);
+		const char *end = strchrnul(p, '/');
+		cleanup_free char *name = strndup(p, (size_t)(end - p));
 		while (*end == '/')
 			end++;
-		/* walk_step may replace todo: keep the component and the rest. */
-		cleanup_free char *name = strndup(p, n);
-		cleanup_free char *rest = xstrdup(end);
-		int r = walk_step(w, rootfd, name, n, rest, file, mode);
+		char *rest = xstrdup(end);
+		int r = walk_step(w, rootfd, name, rest, file, mode);
+		if (r == 0) {
+			free(w->todo);
+			w->todo = rest;
+			continue;
+		}
+		free(rest);
 		if (r < 0)
 			return r;
-		if (w->todo == p - (p - w->todo) && strcmp(w->todo + (end - w->todo), rest) == 0) {
-			/* not rewritten: move on */
-			memmove(w->todo, rest, strlen(rest) + 1);
-		}
 	}
 }
 
@@ -186,36 +188,17 @@ int jl_mkpath_in_root(int rootfd, const char *path, bool file, mode_t mode,
 		      struct jl_err **err)
 {
 	int fd = jl_open_in_root(rootfd, path, O_PATH);
-	if (fd >= 0 || fd != -ENOENT) {
-		if (fd < 0)
-			return jl_err_set(err, -fd, "resolve \"%s\" in the container", path);
+	if (fd >= 0)
 		return fd;
-	}
-	cleanup_free char *copy = xstrdup(path);
-	char *p = copy;
-	while (*p == '/')
-		p++;
-	for (char *c = p;; c++) {
-		if (*c != '/' && *c != '\0')
-			continue;
-		bool last = *c == '\0';
-		char saved = *c;
-		*c = '\0';
-		int probe = jl_open_in_root(rootfd, p, O_PATH);
-		if (probe == -ENOENT) {
-			int r = create_component(rootfd, p, !(last && file), last ? mode : 0755);
-			if (r < 0)
-				return jl_err_set(err, -r, "create \"/%s\" in the container", p);
-		} else if (probe < 0) {
-			return jl_err_set(err, -probe, "resolve \"/%s\" in the container", p);
-		} else {
-			close(probe);
-		}
-		*c = saved;
-		if (last)
-			break;
-	}
-	fd = jl_open_in_root(rootfd, path, O_PATH);
+	if (fd != -ENOENT)
+		return jl_err_set(err, -fd, "resolve \"%s\" in the container", path);
+	struct walk w = {.todo = xstrdup(path)};
+	int r = walk_create(&w, rootfd, file, mode);
+	free(w.todo);
+	if (r < 0)
+		return jl_err_set(err, -r, "create \"%s\" in the container (at \"%s\")", path,
+				  w.len ? w.done : "/");
+	fd = jl_open_in_root(rootfd, w.len ? w.done : "/", O_PATH);
 	if (fd < 0)
 		return jl_err_set(err, -fd, "resolve \"%s\" in the container", path);
 	return fd;

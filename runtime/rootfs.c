@@ -1,15 +1,21 @@
 #include "runtime/rootfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/mount.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "namespaces/ns.h"
 #include "runtime/log.h"
 #include "runtime/paths.h"
 #include "runtime/util.h"
@@ -88,9 +94,130 @@ static int plan_bind_source(const struct spec_mount *m, size_t i, const char *bu
 	return 0;
 }
 
-static int plan_mount(const struct spec_mount *m, size_t i, const char *bundle,
+/* --- id-mapped mounts (parent) ---------------------------------------------
+ *
+ * An id-mapped mount (runtime-spec 1.2 "idmap"/"ridmap") shows a file whose
+ * owner on disk is K as owned by the id K maps to in a user namespace's
+ * uid_map/gid_map, and writes through it the other way round.
+ * mount_setattr(MOUNT_ATTR_IDMAP) takes that mapping as a user namespace fd,
+ * and the kernel allows it only to a holder of CAP_SYS_ADMIN in the user
+ * namespace of the filesystem (the host's) and only on a detached tree that
+ * was never visible.  A container init in its own user namespace gets EPERM,
+ * so the parent does it before clone: a throwaway user namespace carrying the
+ * mount's maps, an open_tree clone of the source, the idmap attribute.  The
+ * init only sets the other options on that tree and attaches it (move_mount
+ * of a detached tree works from a less privileged user namespace). */
+
+/* A user namespace with these maps, held by a child that exists only for the
+ * time it takes to write the maps and open /proc/PID/ns/user: the fd keeps
+ * the namespace alive after the child is gone. */
+static int userns_with_maps(const struct spec_id_maps *uids, const struct spec_id_maps *gids,
+			    const char *what, struct jl_err **err)
+{
+	int hold[2];
+	if (pipe2(hold, O_CLOEXEC) < 0)
+		return jl_err_sys(err, "%s: pipe", what);
+	struct clone_args a = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	if (pid == 0) {
+		/* Wait for EOF: the parent closes its end when done or when
+		 * it dies, so this child never outlives it. */
+		char c;
+		close(hold[1]);
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(hold[0]);
+	if (pid < 0) {
+		close(hold[1]);
+		return jl_err_sys(err, "%s: clone a user namespace for the id map", what);
+	}
+	int fd = ns_write_id_maps(pid, uids->v, uids->n, gids->v, gids->n, false, err);
+	if (fd == 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fd = jl_err_sys(err, "%s: open \"%s\"", what, path);
+	} else {
+		fd = jl_err_wrap(err, "%s: uidMappings/gidMappings", what);
+	}
+	close(hold[1]);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return fd;
+}
+
+/* The maps of mount i: its own, or (runc's rule; runtime-spec 1.2 allows a
+ * mount to leave them out) the container's user namespace maps. */
+static int idmap_maps(const struct spec *s, const struct spec_mount *m, size_t i,
+		      const struct jl_mount_opts *o, const struct spec_id_maps **uids,
+		      const struct spec_id_maps **gids, struct jl_err **err)
+{
+	*uids = &m->uid_mappings;
+	*gids = &m->gid_mappings;
+	if ((*uids)->n || (*gids)->n) {
+		if (!(*uids)->n || !(*gids)->n)
+			return jl_err_set(err, 0,
+					  "config.json: mounts[%zu]: an id-mapped mount needs both "
+					  "uidMappings and gidMappings",
+					  i);
+		return 0;
+	}
+	*uids = &s->lnx.uid_mappings;
+	*gids = &s->lnx.gid_mappings;
+	if (!(*uids)->n || !(*gids)->n)
+		return jl_err_set(err, 0,
+				  "config.json: mounts[%zu]: \"%s\" without uidMappings/gidMappings "
+				  "of its own needs the container's linux.uidMappings and gidMappings",
+				  i, o->ridmap ? "ridmap" : "idmap");
+	return 0;
+}
+
+/* Mappings without the option are an idmap too: that is how they were
+ * written before runtime-spec 1.2 named the options. */
+static int plan_idmap(const struct spec *s, const struct spec_mount *m, size_t i,
 		      struct jl_mount_entry *e, struct jl_err **err)
 {
+	if (!e->opts.idmap && !m->uid_mappings.n && !m->gid_mappings.n)
+		return 0;
+	if (e->kind != JL_MOUNT_BIND)
+		return jl_err_set(err, EOPNOTSUPP,
+				  "config.json: mounts[%zu]: id-mapped mounts are only supported for "
+				  "bind mounts",
+				  i);
+	const struct spec_id_maps *uids, *gids;
+	int r = idmap_maps(s, m, i, &e->opts, &uids, &gids, err);
+	if (r < 0)
+		return r;
+	char what[48];
+	snprintf(what, sizeof(what), "config.json: mounts[%zu]", i);
+	cleanup_close int userns = userns_with_maps(uids, gids, what, err);
+	if (userns < 0)
+		return userns;
+	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	cleanup_close int tree =
+		sys_open_tree(AT_FDCWD, e->source, flags | (e->opts.recursive ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return jl_err_sys(err, "%s: bind \"%s\"", what, e->source);
+	/* ridmap maps every mount of an rbind; idmap only the top one. */
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+	unsigned int at = AT_EMPTY_PATH | (e->opts.ridmap ? AT_RECURSIVE : 0);
+	if (sys_mount_setattr(tree, "", at, &a) < 0)
+		return jl_err_code(err, errno, "%s: id-map \"%s\": %s%s", what, e->source,
+				   strerror(errno),
+				   errno == EINVAL ? " (does its filesystem support id-mapped mounts?)"
+						   : "");
+	e->idmap_tree = steal_fd(&tree);
+	return 0;
+}
+
+static int plan_mount(const struct spec *s, const struct spec_mount *m, size_t i,
+		      const char *bundle, struct jl_mount_entry *e, struct jl_err **err)
+{
+	e->idmap_tree = -1;
 	char where[64];
 	snprintf(where, sizeof(where), "config.json: mounts[%zu].options", i);
 	int r = jl_mount_opts_parse(&m->options, where, &e->opts, err);
@@ -100,12 +227,15 @@ static int plan_mount(const struct spec_mount *m, size_t i, const char *bundle,
 	e->destination = m->destination;
 	e->type = m->type;
 	e->kind = kind_of(m, &e->opts);
-	if (e->opts.idmap || m->uid_mappings.n || m->gid_mappings.n)
-		return jl_err_set(err, EOPNOTSUPP,
-				  "config.json: mounts[%zu]: id-mapped mounts are not supported yet",
+	if (e->opts.tmpcopyup && (e->kind != JL_MOUNT_FS || !jl_streq(m->type, "tmpfs")))
+		return jl_err_set(err, 0, "config.json: mounts[%zu]: tmpcopyup needs a tmpfs mount",
 				  i);
-	if (e->kind == JL_MOUNT_BIND)
-		return plan_bind_source(m, i, bundle, e, err);
+	if (e->kind == JL_MOUNT_BIND) {
+		r = plan_bind_source(m, i, bundle, e, err);
+		return r < 0 ? r : plan_idmap(s, m, i, e, err);
+	}
+	if (m->uid_mappings.n || m->gid_mappings.n || e->opts.idmap)
+		return plan_idmap(s, m, i, e, err); /* refused: not a bind */
 	if (e->kind == JL_MOUNT_FS && !m->type)
 		return jl_err_set(err, 0, "config.json: mounts[%zu]: missing required field \"type\"",
 				  i);
@@ -137,7 +267,7 @@ int jl_rootfs_plan_build(const struct spec *s, const char *bundle, bool no_pivot
 	p->mounts = xcalloc(s->n_mounts, sizeof(*p->mounts));
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		p->n_mounts = i + 1;
-		r = plan_mount(&s->mounts[i], i, bundle, &p->mounts[i], err);
+		r = plan_mount(s, &s->mounts[i], i, bundle, &p->mounts[i], err);
 		if (r < 0)
 			return r;
 	}
@@ -149,6 +279,8 @@ void jl_rootfs_plan_free(struct jl_rootfs_plan *p)
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		free(p->mounts[i].source);
 		jl_mount_opts_free(&p->mounts[i].opts);
+		if (p->mounts[i].idmap_tree >= 0)
+			close(p->mounts[i].idmap_tree);
 	}
 	free(p->mounts);
 	free(p->rootfs);
@@ -220,13 +352,11 @@ static int after_mount(int rootfd, const struct jl_mount_entry *m, bool rattrs,
 	return 0;
 }
 
-static int bind_tree(const char *source, bool recursive, int target,
-		     const struct jl_mount_opts *o, const char *what, struct jl_err **err)
+/* Options first, on the detached tree, so the mount is never visible
+ * without them; then attach it at target. */
+static int attach_tree(int tree, const char *source, int target, const struct jl_mount_opts *o,
+		       const char *what, struct jl_err **err)
 {
-	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
-	cleanup_close int tree = sys_open_tree(AT_FDCWD, source, flags);
-	if (tree < 0)
-		return jl_err_sys(err, "%s: bind \"%s\"", what, source);
 	struct mount_attr a = {0};
 	flags_to_attr(o->flags, o->clear, &a);
 	if ((a.attr_set || a.attr_clr) && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &a) < 0)
@@ -240,6 +370,16 @@ static int bind_tree(const char *source, bool recursive, int target,
 	return 0;
 }
 
+static int bind_tree(const char *source, bool recursive, int target,
+		     const struct jl_mount_opts *o, const char *what, struct jl_err **err)
+{
+	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+	cleanup_close int tree = sys_open_tree(AT_FDCWD, source, flags);
+	if (tree < 0)
+		return jl_err_sys(err, "%s: bind \"%s\"", what, source);
+	return attach_tree(tree, source, target, o, what, err);
+}
+
 static int mount_bind(int rootfd, const struct jl_mount_entry *m, struct jl_err **err)
 {
 	cleanup_close int target =
@@ -248,42 +388,173 @@ static int mount_bind(int rootfd, const struct jl_mount_entry *m, struct jl_err 
 		return jl_err_wrap(err, "mounts[%zu]", m->index);
 	char what[64];
 	snprintf(what, sizeof(what), "mounts[%zu] on \"%.32s\"", m->index, m->destination);
-	int r = bind_tree(m->source, m->opts.recursive, target, &m->opts, what, err);
+	int r = m->idmap_tree >= 0
+			? attach_tree(m->idmap_tree, m->source, target, &m->opts, what, err)
+			: bind_tree(m->source, m->opts.recursive, target, &m->opts, what, err);
 	if (r < 0)
 		return r;
 	/* Recursive attributes went onto the detached tree already. */
 	return after_mount(rootfd, m, false, err);
 }
 
-/* procfs and sysfs on a symlinked destination is how CVE-2019-19921-style
- * attacks redirect them; refuse instead of following the link. */
 static bool needs_no_symlinks(const char *type)
 {
 	return jl_streq(type, "proc") || jl_streq(type, "sysfs");
 }
 
+/* The destination of proc or sysfs, which must be a real directory.  The
+ * last component is checked before anything is created, so a refusal leaves
+ * the rootfs as it was. */
+static int no_symlink_target(int rootfd, const struct jl_mount_entry *m, struct jl_err **err)
+{
+	cleanup_close int fd = jl_open_in_root(rootfd, m->destination, O_PATH | O_NOFOLLOW);
+	if (fd == -ENOENT) {
+		fd = jl_mkpath_in_root(rootfd, m->destination, false, 0755, err);
+		if (fd < 0)
+			return jl_err_wrap(err, "mounts[%zu]", m->index);
+		close(fd);
+		fd = jl_open_in_root(rootfd, m->destination, O_PATH | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		return jl_err_set(err, -fd, "mounts[%zu]: \"%s\"", m->index, m->destination);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return jl_err_sys(err, "mounts[%zu]: stat \"%s\"", m->index, m->destination);
+	if (S_ISLNK(st.st_mode))
+		return jl_err_set(err, ELOOP,
+				  "mounts[%zu]: destination \"%s\" is a symlink: refusing to mount %s "
+				  "there",
+				  m->index, m->destination, m->type);
+	if (!S_ISDIR(st.st_mode))
+		return jl_err_set(err, ENOTDIR, "mounts[%zu]: \"%s\" is not a directory", m->index,
+				  m->destination);
+	return steal_fd(&fd);
+}
+
 static int fs_target(int rootfd, const struct jl_mount_entry *m, struct jl_err **err)
 {
-	if (needs_no_symlinks(m->type)) {
-		cleanup_close int probe = jl_mkpath_in_root(rootfd, m->destination, false, 0755, err);
-		if (probe < 0)
-			return jl_err_wrap(err, "mounts[%zu]", m->index);
-		struct stat st;
-		if (fstatat(probe, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !S_ISDIR(st.st_mode))
-			return jl_err_set(err, ENOTDIR, "mounts[%zu]: \"%s\" is not a directory",
-					  m->index, m->destination);
-		int fd = jl_open_in_root(rootfd, m->destination, O_PATH | O_NOFOLLOW);
-		if (fd == -ELOOP)
-			return jl_err_set(err, ELOOP,
-					  "mounts[%zu]: destination \"%s\" is a symlink: refusing to "
-					  "mount %s there",
-					  m->index, m->destination, m->type);
-		return fd < 0 ? jl_err_set(err, -fd, "mounts[%zu]: \"%s\"", m->index, m->destination)
-			      : fd;
-	}
+	/* procfs and sysfs on a symlinked destination is how CVE-2019-19921
+	 * style attacks redirect them: refuse instead of following the link. */
+	if (needs_no_symlinks(m->type))
+		return no_symlink_target(rootfd, m, err);
 	int fd = jl_mkpath_in_root(rootfd, m->destination, false, 0755, err);
 	return fd < 0 ? jl_err_wrap(err, "mounts[%zu]", m->index) : fd;
+}
+
+/* --- tmpcopyup (runc and crun's extension) ---------------------------------
+ * A tmpfs over a directory of the image starts with that directory's
+ * content: entries are copied with their modes and owners, symlinks as
+ * links, never followed (every open is O_NOFOLLOW relative to a dir fd). */
+
+#define COPYUP_MAX_DEPTH 64
+
+static int copy_children(int src, int dst, int depth);
+
+static int copy_file(int src, int dst, const char *name, mode_t perm)
+{
+	cleanup_close int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	cleanup_close int out =
+		openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
+	if (out < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = sendfile(out, in, NULL, 1 << 20);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int copy_dir(int src, int dst, const char *name, int depth)
+{
+	if (depth >= COPYUP_MAX_DEPTH)
+		return -ELOOP;
+	if (mkdirat(dst, name, 0700) < 0)
+		return -errno;
+	cleanup_close int s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s < 0 || d < 0)
+		return -errno;
+	return copy_children(s, d, depth + 1);
+}
+
+static int copy_entry(int src, int dst, const char *name, int depth)
+{
+	struct stat st;
+	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	mode_t perm = st.st_mode & 07777;
+	char target[PATH_MAX];
+	ssize_t n;
+	int r = 0;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFDIR:
+		r = copy_dir(src, dst, name, depth);
+		break;
+	case S_IFREG:
+		r = copy_file(src, dst, name, perm);
+		break;
+	case S_IFLNK:
+		n = readlinkat(src, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		if (symlinkat(target, dst, name) < 0)
+			return -errno;
+		break;
+	case S_IFSOCK:
+		return 0; /* a socket is no content: whoever listened is not here */
+	default:
+		if (mknodat(dst, name, st.st_mode, st.st_rdev) < 0)
+			return -errno;
+	}
+	if (r < 0)
+		return r;
+	if (fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	/* After chown, which clears set-id bits; a link has no mode of its own. */
+	if (!S_ISLNK(st.st_mode) && fchmodat(dst, name, perm, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int copy_children(int src, int dst, int depth)
+{
+	int fd = fcntl(src, F_DUPFD_CLOEXEC, 3);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = copy_entry(src, dst, de->d_name, depth);
+	closedir(d);
+	return r;
+}
+
+/* under: the directory the tmpfs now covers. A read-only tmpfs is filled
+ * first and made read-only after. */
+static int copy_up(int rootfd, const struct jl_mount_entry *m, int under, struct jl_err **err)
+{
+	cleanup_close int top = jl_open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY);
+	if (top < 0)
+		return jl_err_set(err, -top, "mounts[%zu]: reopen \"%s\"", m->index, m->destination);
+	int r = copy_children(under, top, 0);
+	if (r < 0)
+		return jl_err_set(err, -r, "mounts[%zu]: tmpcopyup into \"%s\"", m->index,
+				  m->destination);
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+	if ((m->opts.flags & MS_RDONLY) && sys_mount_setattr(top, "", AT_EMPTY_PATH, &a) < 0)
+		return jl_err_sys(err, "mounts[%zu]: make \"%s\" read-only", m->index,
+				  m->destination);
+	return 0;
 }
 
 static int mount_fs(int rootfd, const struct jl_mount_entry *m, const struct jl_rootfs_plan *p,
@@ -294,6 +565,14 @@ static int mount_fs(int rootfd, const struct jl_mount_entry *m, const struct jl_
 		return target;
 	char fdp[JL_FD_PATH_MAX];
 	unsigned long flags = m->opts.flags & ~MS_REMOUNT;
+	cleanup_close int under = -1;
+	if (m->opts.tmpcopyup) {
+		/* The fd keeps the covered directory reachable after the mount. */
+		under = open(jl_fd_path(target, fdp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (under < 0)
+			return jl_err_sys(err, "mounts[%zu]: open \"%s\"", m->index, m->destination);
+		flags &= ~MS_RDONLY;
+	}
 	if (mount(m->source, jl_fd_path(target, fdp), m->type, flags, m->opts.data) < 0) {
 		/* Without its own network namespace a user namespace may not
 		 * mount sysfs; the host's, read-only as asked, is what runc
@@ -307,7 +586,8 @@ static int mount_fs(int rootfd, const struct jl_mount_entry *m, const struct jl_
 				  m->destination, m->opts.data ? " with " : "",
 				  m->opts.data ? m->opts.data : "");
 	}
-	return after_mount(rootfd, m, true, err);
+	int r = under >= 0 ? copy_up(rootfd, m, under, err) : 0;
+	return r < 0 ? r : after_mount(rootfd, m, true, err);
 }
 
 static int mount_cgroup(int rootfd, const struct jl_mount_entry *m,
@@ -407,9 +687,6 @@ int jl_rootfs_pivot(const struct jl_rootfs_plan *p, struct jl_err **err)
 		return r;
 	if (chdir("/") < 0)
 		return jl_err_sys(err, "chdir \"/\"");
-	if (p->root_propagation && mount(NULL, "/", NULL, p->root_propagation, NULL) < 0)
-		return jl_err_sys(err, "linux.rootfsPropagation: set \"%s\" on \"/\"",
-				  p->spec->lnx.rootfs_propagation);
 	return 0;
 }
 
@@ -476,5 +753,10 @@ int jl_rootfs_finish(const struct jl_rootfs_plan *p, struct jl_err **err)
 		if (sys_mount_setattr(rootfd, "", AT_EMPTY_PATH, &a) < 0)
 			return jl_err_sys(err, "root.readonly: remount \"/\" read-only");
 	}
+	/* Last: "runbindable" would make the binds above (readonly paths, the
+	 * console) fail with EINVAL, as an unbindable mount cannot be cloned. */
+	if (p->root_propagation && mount(NULL, "/", NULL, p->root_propagation, NULL) < 0)
+		return jl_err_sys(err, "linux.rootfsPropagation: set \"%s\" on \"/\"",
+				  p->spec->lnx.rootfs_propagation);
 	return 0;
 }

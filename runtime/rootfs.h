@@ -3,7 +3,8 @@
  * decided); the init only executes it:
  *   jl_rootfs_mount_all  - propagation, rootfs bind, every mount, /dev
  *   jl_rootfs_pivot      - pivot_root (or MS_MOVE + chroot with --no-pivot)
- *   jl_rootfs_finish     - maskedPaths, readonlyPaths, root.readonly */
+ *   jl_rootfs_finish     - maskedPaths, readonlyPaths, root.readonly and
+ *                          rootfsPropagation, last */
 #ifndef JAULA_ROOTFS_H
 #define JAULA_ROOTFS_H
 
@@ -28,6 +29,8 @@ struct jl_mount_entry {
 	const char *type;
 	bool source_is_dir;      /* binds: make the target a directory (else a file) */
 	struct jl_mount_opts opts;
+	int idmap_tree;          /* idmap/ridmap: the detached, id-mapped clone of source
+				  * the parent made (rootfs.c explains why), or -1 */
 };
 
 struct jl_rootfs_plan {

@@ -41,6 +41,18 @@ static int start_released(struct jl_creator *c, struct jl_err **err)
 	c->dirfd = -1;
 	if (!(c->state.hooks_mask & (1u << SPEC_HOOK_POSTSTART)))
 		return 0;
+	/* poststart runs after the user's process started: the init's end of
+	 * the socket closes on execve (close-on-exec), or an error arrives. */
+	struct sync_msg m;
+	r = sync_recv(c->sync_fd, &m);
+	if (r == 0) {
+		int e = m.errnum;
+		if (m.type == SYNC_ERROR)
+			r = jl_err_code(err, e, "%s", m.data ? m.data : "container init failed");
+		sync_msg_clear(&m);
+		if (r < 0)
+			return r;
+	}
 	cleanup_free char *state = jl_state_json_with(&c->state, JL_STATUS_RUNNING);
 	return jl_hooks_run(c->spec, SPEC_HOOK_POSTSTART, state, err);
 }
@@ -77,6 +89,14 @@ int jl_container_run(const struct jl_global *g, const struct jl_create_opts *o,
 	*exit_status = 0;
 	/* A two-step init is our grandchild: adopt it when its parent exits. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* Block now, forward later: a signal arriving while the container
+	 * starts must reach it, not kill us and orphan it.  The init resets
+	 * its mask before execve. */
+	if (!o->detach) {
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, NULL);
+	}
 	int r = jl_creator_create(&c, err);
 	if (r < 0) {
 		jl_creator_free(&c);

@@ -196,11 +196,14 @@ static int parse_mount(struct sp_ctx *c, jl_json_val v, const struct sp_path *at
 	r = sp_string(c, v, at, "destination", SP_REQUIRED, &m->destination);
 	if (r < 0)
 		return r;
-	/* config.md: on Linux the destination MUST be absolute. */
-	struct sp_path d = sp_key(at, "destination");
-	r = sp_absolute(c, &d, m->destination);
-	if (r < 0)
-		return r;
+	/* config.md (1.1+): a relative destination is deprecated but allowed
+	 * on Linux, "interpreted as relative to /". */
+	if (m->destination[0] != '/') {
+		size_t n = strlen(m->destination) + 2;
+		char *abs = jl_arena_alloc(c->arena, n);
+		snprintf(abs, n, "/%s", m->destination);
+		m->destination = abs;
+	}
 	r = sp_string(c, v, at, "type", SP_OPTIONAL, &m->type);
 	if (r < 0)
 		return r;

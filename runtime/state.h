@@ -18,6 +18,7 @@
 #define JL_FIFO_FILE "exec.fifo"
 #define JL_CONFIG_COPY "config.json"
 #define JL_SECCOMP_FILE "seccomp.bpf"
+#define JL_EXEC_ERR_FILE "exec.err" /* why the init failed after start */
 #define JL_OCI_VERSION "1.3.0"
 
 struct jl_state {

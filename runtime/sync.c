@@ -57,26 +57,6 @@ int sync_send(int sock, enum sync_type type, int errnum, const void *data, size_
 	return send_msg(sock, &mh);
 }
 
-int sync_send_creds(int sock, enum sync_type type)
-{
-	struct wire w = {.type = type};
-	struct iovec iov = {&w, sizeof(w)};
-	struct ucred cred = {.pid = getpid(), .uid = geteuid(), .gid = getegid()};
-	union {
-		char buf[CMSG_SPACE(sizeof(cred))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_CREDENTIALS;
-	c->cmsg_len = CMSG_LEN(sizeof(cred));
-	memcpy(CMSG_DATA(c), &cred, sizeof(cred));
-	return send_msg(sock, &mh);
-}
-
 static void take_control(struct msghdr *mh, struct sync_msg *m)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {

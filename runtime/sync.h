@@ -1,7 +1,8 @@
 /* The channel between the runtime process and the container's init: a
  * SOCK_SEQPACKET socketpair, so every message arrives whole, with an optional
- * fd in SCM_RIGHTS and SCM_CREDENTIALS so the kernel translates a pid sent
- * from inside a pid namespace into the receiver's view. */
+ * fd in SCM_RIGHTS.  The runtime's end has SO_PASSCRED: the kernel attaches
+ * every sender's pid, translated into the runtime's pid namespace, which is
+ * how a pid 1 forked inside a new pid namespace is found. */
 #ifndef JAULA_SYNC_H
 #define JAULA_SYNC_H
 
@@ -37,8 +38,6 @@ void sync_msg_clear(struct sync_msg *m);
 
 /* Send type (+ data, + fd when fd >= 0).  Returns 0 or -errno. */
 int sync_send(int sock, enum sync_type type, int errnum, const void *data, size_t len, int fd);
-/* Also attach our credentials so the receiver learns our pid in its view. */
-int sync_send_creds(int sock, enum sync_type type);
 /* Receive one message.  -EPIPE when the peer is gone (EOF). */
 int sync_recv(int sock, struct sync_msg *m);
 

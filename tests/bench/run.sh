@@ -8,9 +8,11 @@
 # profiles under build/bench/.  Benchmarks report ratios; they never fail the
 # build (exit 0 unless the harness itself could not run).
 #
-#   BENCH_N=ROUNDS      timed rounds per figure (default 60; parallel: N/6)
+#   BENCH_N=ROUNDS      timed rounds per figure (default 150; parallel: N/10)
 #   BENCH_QUICK=1       smoke run: 5 rounds, 1 warm-up, no profile
 #   BENCH_PROFILE=0     skip the strace/perf profile appended to RESULTS.md
+#   BENCH_ONLY="run exec"  only these figures (keys: see lib/figures.sh)
+#   BENCH_RESULTS=DIR   write RESULTS.md and results.png there instead
 #   JAULA=PATH          the jaula binary (default build/jaula)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,4 +28,7 @@ fi
 # shellcheck source=lib/prepare.sh
 . "$here/lib/prepare.sh"
 bench_prepare || exit 1
-exec unshare -m -n --propagation private -- "$here/lib/in-ns.sh" bench
+unshare -m -n --propagation private -- "$here/lib/in-ns.sh" bench
+rc=$?
+[ $rc = 130 ] && echo "bench: interrupted; containers, cgroups and mounts cleaned up" >&2
+exit $rc

@@ -16,11 +16,7 @@ teardown() {
 			umount -R -l "$m" 2>/dev/null
 		done
 	fi
-	if [ -f "$BATS_TEST_TMPDIR/.host-loops" ]; then
-		for m in $(cat "$BATS_TEST_TMPDIR/.host-loops"); do
-			losetup -d "$m" 2>/dev/null
-		done
-	fi
+	[ -z "${USERNS_DIR:-}" ] || rm -rf "$USERNS_DIR"
 }
 
 # host_mount ARGS... TARGET: mount(8) in the test shell, undone by teardown.
@@ -164,7 +160,7 @@ root_optional() {
 	cfg '.linux.rootfsPropagation = "sideways"'
 	run jaula run -b "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *'linux.rootfsPropagation: unknown value "sideways"'* ]]
+	[[ "$output" == *"linux.rootfsPropagation"*'"sideways"'* ]]
 	assert_gone "$ID"
 }
 
@@ -226,13 +222,40 @@ root_optional() {
 @test "bind: noexec really stops exec, and exec is the default" {
 	private_rootfs
 	mkdir -p "$BATS_TEST_TMPDIR/vol"
-	cp "$ROOTFS/bin/busybox" "$BATS_TEST_TMPDIR/vol/bb"
+	# busybox picks the applet by its name
+	cp "$ROOTFS/bin/busybox" "$BATS_TEST_TMPDIR/vol/true"
 	add_mount /ne bind "$BATS_TEST_TMPDIR/vol" bind noexec
 	add_mount /ex bind "$BATS_TEST_TMPDIR/vol" bind
-	sh_ctr '/ex/bb true && echo exec-ok; /ne/bb true; echo rc=$?'
+	sh_ctr '/ex/true && echo exec-ok; /ne/true; echo rc=$?'
 	[[ "$output" == *exec-ok* ]]
 	[[ "$output" == *"Permission denied"* ]]
 	[[ "$output" == *rc=126* ]]
+}
+
+@test "bind: nosymfollow refuses to follow links on the mount" {
+	private_rootfs
+	mkdir -p "$BATS_TEST_TMPDIR/vol"
+	echo target >"$BATS_TEST_TMPDIR/vol/t"
+	ln -s t "$BATS_TEST_TMPDIR/vol/link"
+	add_mount /nsf bind "$BATS_TEST_TMPDIR/vol" bind nosymfollow
+	add_mount /plain bind "$BATS_TEST_TMPDIR/vol" bind
+	sh_ctr 'cat /plain/link; cat /nsf/link; echo nsf-rc=$?; cat /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = target ]
+	[[ "$output" == *"Too many levels of symbolic links"* ]]
+	[[ "$output" == *nsf-rc=1* ]]
+	has_opt "$(mi_opts /nsf)" nosymfollow
+	! has_opt "$(mi_opts /plain)" nosymfollow
+}
+
+@test "a relative mount destination is relative to / (runtime-spec 1.2)" {
+	skip "bug: runtime/spec_read.c refuses it: \"mounts[7].destination: must be an absolute path\""
+	private_rootfs
+	mkdir -p "$BATS_TEST_TMPDIR/vol"
+	add_mount rel/dest bind "$BATS_TEST_TMPDIR/vol" bind
+	sh_ctr 'cat /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[ -n "$(mi_line /rel/dest)" ]
 }
 
 @test "tmpfs: size= and mode= take effect" {
@@ -245,6 +268,42 @@ root_optional() {
 	[ "$(mi_fstype /t)" = tmpfs ]
 	has_opt "$(mi_super /t)" size=2048k
 	has_opt "$(mi_opts /t)" nosuid
+}
+
+@test "tmpfs with tmpcopyup starts with the covered directory's content" {
+	private_rootfs
+	R=$BATS_TEST_TMPDIR/rootfs
+	mkdir -p "$R/data/sub"
+	echo hello >"$R/data/sub/f"
+	chown 7:8 "$R/data/sub/f" && chmod 0604 "$R/data/sub/f"
+	chmod 0751 "$R/data/sub"
+	ln -s /etc/passwd "$R/data/link"
+	mkfifo "$R/data/fifo"
+	add_mount /data tmpfs tmpfs tmpcopyup mode=755
+	add_mount /rodata tmpfs tmpfs tmpcopyup ro
+	mkdir -p "$R/rodata" && echo ro >"$R/rodata/g"
+	sh_ctr 'cat /data/sub/f; stat -c "%u:%g %a" /data/sub/f; stat -c %a /data/sub; readlink /data/link
+		[ -p /data/fifo ] && echo fifo; echo new >/data/new && echo written; cat /rodata/g
+		touch /rodata/h; echo ro-rc=$?; cat /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = hello ]
+	[ "${lines[1]}" = "7:8 604" ]
+	[ "${lines[2]}" = 751 ]
+	[ "${lines[3]}" = /etc/passwd ]
+	[ "${lines[4]}" = fifo ]
+	[ "${lines[5]}" = written ]
+	[ "${lines[6]}" = ro ]
+	[[ "$output" == *ro-rc=1* ]]
+	[ "$(mi_fstype /data)" = tmpfs ]
+	has_opt "$(mi_opts /rodata)" ro
+	# the copy went into the tmpfs, not the rootfs
+	[ ! -e "$R/data/new" ]
+	cfg 'del(.mounts[-1], .mounts[-2])'
+	add_mount /data bind "$R/data" bind tmpcopyup
+	run jaula run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"tmpcopyup needs a tmpfs mount"* ]]
+	assert_gone "$ID"
 }
 
 @test "proc, sysfs (ro), mqueue and devpts (newinstance, ptmxmode) as config.json asks" {
@@ -268,7 +327,7 @@ root_optional() {
 }
 
 @test "cgroup: with a cgroup namespace the container's own cgroup is its root" {
-	sh_ctr 'cat /sys/fs/cgroup/cgroup.controllers >/dev/null && echo readable; cat /proc/self/cgroup; ls /sys/fs/cgroup; cat /proc/self/mountinfo'
+	sh_ctr 'cat /sys/fs/cgroup/cgroup.controllers >/dev/null && echo readable; grep "^0::" /proc/self/cgroup; ls /sys/fs/cgroup; cat /proc/self/mountinfo'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = readable ]
 	[ "${lines[1]}" = "0::/" ]
@@ -478,7 +537,7 @@ root_optional() {
 
 @test "maskedPaths: files read empty, directories list empty, missing ones are fine" {
 	cfg '.linux.maskedPaths += ["/helpers", "/no/such/path"]'
-	[ -s /proc/timer_list ] || skip "no /proc/timer_list on this kernel"
+	[ "$(head -c 1 /proc/timer_list | wc -c)" = 1 ] || skip "no /proc/timer_list on this kernel"
 	sh_ctr 'wc -c </proc/timer_list; ls -A /sys/firmware | wc -l; ls -A /helpers | wc -l
 		touch /sys/firmware/x; echo fw-rc=$?; [ -e /proc/kcore ] && wc -c </proc/kcore || echo no-kcore'
 	[ "$status" -eq 0 ]
@@ -562,5 +621,131 @@ root_optional() {
 	[ "$(cat /proc/self/mountinfo)" = "$before" ]
 	# /b/inner was created on the bind source: the only write through it
 	[ "$(cd "$BATS_TEST_TMPDIR" && find tree vol | sort)" = "$(printf '%s\nvol/inner\n' "$tree_before" | sort)" ]
+	assert_gone "$ID"
+}
+
+# --- id-mapped mounts (runtime-spec 1.2 idmap / ridmap) -------------------------
+#
+# With uid_map "0 1000 1" on the mount, a file owned by host uid 0 on disk is
+# seen as owned by 1000, and a file created through the mount by uid 1000 is
+# stored as 0; ids outside the map read as the overflow id (65534), and a
+# caller whose own id is not in the map cannot create files there at all
+# (EOVERFLOW).  The test dir is on tmpfs, which supports idmapped mounts.
+
+idmap_mount() { # DEST SOURCE OPTIONS-JSON [MAPS-JSON]
+	cfg '.mounts += [{"destination": $d, "type": "bind", "source": $s, "options": $o} + $m]' \
+		--arg d "$1" --arg s "$2" --argjson o "$3" --argjson m "${4:-{\}}"
+}
+
+# Before 6.3 tmpfs cannot be id-mapped: the runtime says so, and the test
+# has nothing to look at.
+skip_without_tmpfs_idmap() {
+	[[ "$output" != *"does its filesystem support id-mapped mounts?"* ]] ||
+		skip "this kernel cannot id-map tmpfs: $output"
+}
+
+MAP_1000='{"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+	"gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}'
+
+@test "idmap: files owned by host 0 show as 1000; uid 1000 writes land as host 0" {
+	private_rootfs
+	D=$BATS_TEST_TMPDIR/idm
+	mkdir -p "$D"
+	echo data >"$D/f"
+	touch "$D/other" && chown 5:5 "$D/other"
+	idmap_mount /idm "$D" '["bind", "idmap"]' "$MAP_1000"
+	idmap_mount /plain "$D" '["bind"]'
+	sh_ctr 'stat -c "%u:%g" /idm /idm/f /idm/other /plain/f; cat /idm/f
+		touch /idm/byroot; echo root-rc=$?; cat /proc/self/mountinfo'
+	skip_without_tmpfs_idmap
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000:1000 ]
+	[ "${lines[1]}" = 1000:1000 ]
+	[ "${lines[2]}" = 65534:65534 ]
+	[ "${lines[3]}" = 0:0 ]
+	[ "${lines[4]}" = data ]
+	[[ "$output" == *"Value too large"* ]]
+	[[ "$output" == *root-rc=1* ]]
+	[ ! -e "$D/byroot" ]
+	has_opt "$(mi_opts /idm)" idmapped
+	! has_opt "$(mi_opts /plain)" idmapped
+	# as uid 1000 the directory is its own: create through the mount
+	cfg '.process.user = {"uid": 1000, "gid": 1000}'
+	sh_ctr 'touch /idm/by1000 && stat -c "%u:%g" /idm/by1000 /plain/by1000'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000:1000 ]
+	[ "${lines[1]}" = 0:0 ]
+	[ "$(stat -c %u:%g "$D/by1000")" = 0:0 ]
+	assert_gone "$ID"
+}
+
+@test "idmap maps only the top mount of an rbind, ridmap the submounts too" {
+	private_rootfs
+	make_tree "$BATS_TEST_TMPDIR/tree"
+	idmap_mount /i "$BATS_TEST_TMPDIR/tree" '["rbind", "idmap"]' "$MAP_1000"
+	idmap_mount /r "$BATS_TEST_TMPDIR/tree" '["rbind", "ridmap"]' "$MAP_1000"
+	sh_ctr 'stat -c %u /i/topfile /i/sub/subfile /r/topfile /r/sub/subfile; cat /proc/self/mountinfo'
+	skip_without_tmpfs_idmap
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = 1000 ]
+	[ "${lines[3]}" = 1000 ]
+	has_opt "$(mi_opts /r/sub)" idmapped
+	! has_opt "$(mi_opts /i/sub)" idmapped
+}
+
+# Everything a container with a user namespace opens must be reachable by its
+# root (host uid 100000): the bats temp dirs are 0700, so use a directory
+# beside $ROOTFS, on the harness's tmpfs, removed by teardown.
+userns_dir() {
+	USERNS_DIR=$(dirname "$ROOTFS")/userns-$ID
+	mkdir -m 0755 "$USERNS_DIR"
+	cp -a "$ROOTFS" "$USERNS_DIR/rootfs"
+	chown -R 100000:100000 "$USERNS_DIR/rootfs"
+	cfg '.root.path = $r' --arg r "$USERNS_DIR/rootfs"
+}
+
+@test "idmap without mappings of its own uses the container's user namespace maps" {
+	userns_dir
+	D=$USERNS_DIR/vol
+	mkdir -p "$D"
+	echo data >"$D/f"
+	cfg '.linux.namespaces += [{"type": "user"}] |
+		.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+		.linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	idmap_mount /idm "$D" '["rbind", "idmap"]'
+	idmap_mount /plain "$D" '["rbind"]'
+	sh_ctr 'stat -c "%u:%g" /idm/f /plain/f; touch /idm/new && echo created; cat /proc/self/mountinfo'
+	skip_without_tmpfs_idmap
+	[ "$status" -eq 0 ]
+	# host root is the container's root through the mapped mount only
+	[ "${lines[0]}" = 0:0 ]
+	[ "${lines[1]}" = 65534:65534 ]
+	[ "${lines[2]}" = created ]
+	[ "$(stat -c %u:%g "$D/new")" = 0:0 ]
+	has_opt "$(mi_opts /idm)" idmapped
+	assert_gone "$ID"
+}
+
+@test "idmap refusals: no maps anywhere, half the maps, not a bind mount" {
+	mkdir -p "$BATS_TEST_TMPDIR/vol"
+	idmap_mount /tmp "$BATS_TEST_TMPDIR/vol" '["bind", "idmap"]'
+	run jaula run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'mounts[7]: "idmap" without uidMappings/gidMappings of its own needs'* ]]
+	assert_gone "$ID"
+	cfg 'del(.mounts[7])'
+	idmap_mount /tmp "$BATS_TEST_TMPDIR/vol" '["bind", "ridmap"]' \
+		'{"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}'
+	run jaula run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"mounts[7]: an id-mapped mount needs both uidMappings and gidMappings"* ]]
+	assert_gone "$ID"
+	cfg 'del(.mounts[7]) | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["idmap"]} + $m]' \
+		--argjson m "$MAP_1000"
+	run jaula run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"mounts[7]: id-mapped mounts are only supported for bind mounts"* ]]
 	assert_gone "$ID"
 }

@@ -1,16 +1,18 @@
 # results.png (sourced by report.sh): one bar panel per figure, a bar per
-# column at the median with a min–max whisker.  Without gnuplot there is
-# no chart (and no stale one).
+# column at the median with a 10th–90th percentile whisker (min–max, in
+# the table, is dominated by the odd sample hit by another session's load).
+# Without gnuplot there is no chart (and no stale one).
 
 chart_data() {
-	local key=$1 rt i=0 med min max n
+	local key=$1 rt i=0 med min max n f
 	for rt in "${COLUMNS[@]}"; do
 		i=$((i + 1))
 		[ -n "${NA[$key.$rt]:-}" ] && continue
-		read -r med min max n <<<"$(stats "$(samples_file "$key" "$rt")")"
+		f=$(samples_file "$key" "$rt")
+		read -r med min max n <<<"$(stats "$f")"
 		[ "$n" = 0 ] && continue
 		printf '%d "%s" %s %s %s\n' "$i" "${COLUMN_TITLE[$rt]/ (no cgroup)/\\n(no cgroup)}" \
-			"$med" "$min" "$max"
+			"$med" "$(percentile "$f" 10)" "$(percentile "$f" 90)"
 	done
 }
 
@@ -32,6 +34,7 @@ chart() {
 		echo "set style fill solid 0.75 border -1"
 		echo "set boxwidth 0.7"
 		echo "set grid ytics"
+		echo "set bmargin 4"
 		echo "set yrange [0:*]"
 		echo "set xrange [0.3:${#COLUMNS[@]}.7]"
 		echo "set linetype 1 lc rgb '#2a7ab0'"
@@ -39,7 +42,7 @@ chart() {
 		echo "set linetype 3 lc rgb '#d9822b'"
 		echo "set linetype 4 lc rgb '#6b8e23'"
 		echo "set linetype 5 lc rgb '#999999'"
-		echo "set multiplot layout 2,$(((${#panels[@]} + 1) / 2)) title 'jaula vs crun vs runc — $(date -u +%F), $(uname -r), median with min–max (see RESULTS.md)'"
+		echo "set multiplot layout 2,$(((${#panels[@]} + 1) / 2)) title 'jaula vs crun vs runc — $(date -u +%F), $(uname -r), bars: median, whiskers: 10th–90th percentile (RESULTS.md has min–max)'"
 		for key in "${panels[@]}"; do
 			echo "set title \"${FIG_TITLE[$key]//\"/}\""
 			echo "set ylabel '${FIG_UNIT[$key]}'"

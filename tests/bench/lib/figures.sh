@@ -1,6 +1,10 @@
 # The figures (sourced).  Each `fig_KEY COLUMN` sets SAMPLE; see harness.sh.
 # Adding one: write fig_KEY (and hooks if it needs a running container),
-# then one `figure` line at the bottom.
+# then one `figure` line at the bottom.  E.g. figure 7, once images exist:
+#   fig_image_available() { [ "$1" = jaula ] || [ "$1" = jaula-nocg ] ||
+#           { NA_REASON="n/a (no images)"; return 1; }; }
+#   fig_image() { rt_argv "$1" && new_id; time_cmd "${RT_ARGV[@]}" run busybox /bin/true; }
+#   figure image "$BENCH_N" ms "7. image: jaula run IMAGE"   (instead of its placeholder)
 # shellcheck source=harness.sh
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
@@ -8,11 +12,11 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	BENCH_N=${BENCH_N:-5}
 	BENCH_WARMUP=${BENCH_WARMUP:-1}
 fi
-BENCH_N=${BENCH_N:-60}
+BENCH_N=${BENCH_N:-150}
 BENCH_WARMUP=${BENCH_WARMUP:-3}
 BENCH_PAR=${BENCH_PAR:-100}
 # 100 parallel runc containers take seconds a round: fewer rounds.
-BENCH_PAR_ROUNDS=${BENCH_PAR_ROUNDS:-$(((BENCH_N + 5) / 6 > 2 ? (BENCH_N + 5) / 6 : 2))}
+BENCH_PAR_ROUNDS=${BENCH_PAR_ROUNDS:-$((BENCH_N / 10 > 2 ? BENCH_N / 10 : 2))}
 DRV=$BENCH_OUT/benchexec
 BUNDLE=$BENCH_WORK/bundle
 FLOOR_CMD=(unshare -m -u -i -n -p -f chroot "$ROOTFS" /bin/true)
@@ -147,7 +151,7 @@ figure run "$BENCH_N" ms "1. run /bin/true, sequential"
 figure csd "$BENCH_N" ms "2. create + start + delete -f"
 figure par "$BENCH_PAR_ROUNDS" ms "3. $BENCH_PAR containers in parallel: wall"
 derived par_tput par "ctr/s" "3. $BENCH_PAR in parallel: throughput (higher is better)" \
-	"$BENCH_PAR * 1000 / v" higher
+	"$BENCH_PAR * 1000 / v"
 count_row par_fail par "3. $BENCH_PAR in parallel: failed containers (all rounds)"
 figure exec "$BENCH_N" ms "4. exec /bin/true"
 figure rss_run "$BENCH_N" KiB "5. peak RSS, run"

@@ -4,17 +4,19 @@
 # returning non-zero when the runtime failed.  Optional hooks:
 #   fig_KEY_setup / fig_KEY_teardown   once around the figure
 #   fig_KEY_available RT               non-zero + NA_REASON when RT can't
-# Register it with `figure KEY ROUNDS UNIT "TITLE"`; rows that are not
-# measured (yet) with `placeholder "TITLE" "REASON"`.
+# Register it with `figure KEY ROUNDS UNIT "TITLE"`; rows computed from
+# another figure's samples with `derived` or `count_row`; rows that are not
+# measured (yet) with `placeholder "TITLE" "WORD: reason"` (WORD fills the
+# cells: "n/a", "TODO").
 
 FIGURES=()
-declare -A FIG_TITLE=() FIG_UNIT=() FIG_KIND=() FIG_ROUNDS=() FIG_NOTE=() FIG_BETTER=()
+declare -A FIG_TITLE=() FIG_UNIT=() FIG_KIND=() FIG_ROUNDS=() FIG_NOTE=() FIG_EXPR=()
 declare -A NA=()      # NA[KEY.RT] = why the cell is empty
 declare -A FAILS=()   # FAILS[KEY.RT] = samples lost to a runtime failure
 
 figure() {
 	FIGURES+=("$1")
-	FIG_ROUNDS[$1]=$2 FIG_UNIT[$1]=$3 FIG_TITLE[$1]=$4 FIG_KIND[$1]=measured FIG_BETTER[$1]=lower
+	FIG_ROUNDS[$1]=$2 FIG_UNIT[$1]=$3 FIG_TITLE[$1]=$4 FIG_KIND[$1]=measured
 }
 
 # derived KEY FROM UNIT "TITLE" AWK-EXPR: one sample per sample of FROM,
@@ -22,12 +24,11 @@ figure() {
 derived() {
 	FIGURES+=("$1")
 	FIG_KIND[$1]=derived FIG_NOTE[$1]=$2 FIG_UNIT[$1]=$3 FIG_TITLE[$1]=$4
-	FIG_EXPR[$1]=$5 FIG_BETTER[$1]=${6:-lower}
+	FIG_EXPR[$1]=$5
 }
-declare -A FIG_EXPR=()
 
-# count KEY FROM "TITLE": the per-column total of FROM's side file
-# (e.g. failed containers), shown without ratios.
+# count_row KEY FROM "TITLE": the per-column total of the side file KEY.RT
+# that FROM's figure writes (e.g. failed containers), shown without ratios.
 count_row() {
 	FIGURES+=("$1")
 	FIG_KIND[$1]=count FIG_NOTE[$1]=$2 FIG_TITLE[$1]=$3 FIG_UNIT[$1]=""
@@ -80,6 +81,11 @@ run_figure() {
 	declare -F "fig_${key}_teardown" >/dev/null && "fig_${key}_teardown"
 }
 
+skip_figure() {
+	local rt
+	for rt in "${COLUMNS[@]}"; do NA[$1.$rt]="skipped"; done
+}
+
 # Derived figures read their source's samples once it has run.
 run_derived() {
 	local key=$1 src=${FIG_NOTE[$1]} rt
@@ -98,6 +104,11 @@ bench_main() {
 	local key start=$SECONDS
 	BENCH_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 	for key in "${FIGURES[@]}"; do
+		if [ -n "${BENCH_ONLY:-}" ] && [ "${FIG_KIND[$key]}" = measured ] &&
+			[[ " $BENCH_ONLY " != *" $key "* ]]; then
+			skip_figure "$key"
+			continue
+		fi
 		case ${FIG_KIND[$key]} in
 		measured) run_figure "$key" ;;
 		derived) run_derived "$key" ;;
@@ -106,7 +117,7 @@ bench_main() {
 	BENCH_SECONDS=$((SECONDS - start))
 	if [ "${BENCH_PROFILE:-1}" != 0 ] && [ "${BENCH_QUICK:-0}" != 1 ]; then
 		echo "bench: profile (strace, perf) of one run /bin/true" >&2
-		profile_main >&2
+		profile_main >&2 && PROFILED=1
 	fi
 	report_write
 }

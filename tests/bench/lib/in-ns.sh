@@ -7,6 +7,8 @@ lib=$(cd "$(dirname "$0")" && pwd)
 mode=${1:-bench}
 # shellcheck source=runtimes.sh
 . "$lib/runtimes.sh"
+# shellcheck source=stats.sh
+. "$lib/stats.sh"
 # shellcheck source=profile.sh
 . "$lib/profile.sh"
 
@@ -32,10 +34,16 @@ setup_ns() {
 	export BENCH_WORK
 	mount -t tmpfs -o mode=0755 jaula-bench "$BENCH_WORK" || return 1
 	trap cleanup EXIT
-	trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+	# run.sh reports the 130 (a trap here may fire inside a 2>>log).
+	trap 'exit 130' INT TERM
 	ROOTFS=$BENCH_WORK/rootfs
 	HELPERS='' "$BENCH_TOP/tests/integration/lib/mkrootfs.sh" "$ROOTFS" || return 1
-	mkdir -p "$BENCH_WORK/state"
+	mkdir -p "$BENCH_WORK/state" "$BENCH_WORK/bin"
+	# A snapshot: others may rebuild build/jaula while the rounds run.
+	JAULA_ORIG=$JAULA
+	cp "$JAULA" "$BENCH_WORK/bin/jaula" || return 1
+	JAULA=$BENCH_WORK/bin/jaula
+	export JAULA JAULA_ORIG
 	make_bundle "$BENCH_WORK/bundle" /bin/true || return 1
 	make_bundle "$BENCH_WORK/bundle-sleep" sleep 1000000 || return 1
 }

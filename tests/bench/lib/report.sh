@@ -1,19 +1,11 @@
 # RESULTS.md, results.png and the table on stdout (sourced after the
 # figures ran).  Samples are files of "ROUND VALUE" lines.
-RESULTS_MD=$BENCH_TOP/tests/bench/RESULTS.md
-RESULTS_PNG=$BENCH_TOP/tests/bench/results.png
+RESULTS_MD=${BENCH_RESULTS:-$BENCH_TOP/tests/bench}/RESULTS.md
+RESULTS_PNG=${BENCH_RESULTS:-$BENCH_TOP/tests/bench}/results.png
+# The ratio columns, NUMERATOR/DENOMINATOR columns.
+RATIOS=(jaula/crun jaula-nocg/crun jaula/runc jaula/floor)
 # shellcheck source=chart.sh
 . "$(dirname "${BASH_SOURCE[0]}")/chart.sh"
-
-# stats FILE: "MEDIAN MIN MAX COUNT" of the values ("- - - 0" when none).
-stats() {
-	sort -g -k2 "$1" 2>/dev/null | awk '{ v[NR] = $2 }
-		END {
-			if (NR == 0) { print "- - - 0"; exit }
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			print m, v[1], v[NR], NR
-		}'
-}
 
 # ratio KEY A B: median over rounds of A's sample / B's sample of the same
 # round, so drift of the machine between rounds cancels.
@@ -66,8 +58,8 @@ table() {
 	local key rt row
 	printf '| figure | unit |'
 	for rt in "${COLUMNS[@]}"; do printf ' %s |' "${COLUMN_TITLE[$rt]}"; done
-	printf ' jaula/crun | jaula/runc | jaula/floor |\n|---|---|'
-	for rt in "${COLUMNS[@]}" r1 r2 r3; do printf -- '---|'; done
+	printf ' jaula/crun | jaula (no cgroup)/crun | jaula/runc | jaula/floor |\n|---|---|'
+	for rt in "${COLUMNS[@]}" "${RATIOS[@]}"; do printf -- '---|'; done
 	printf '\n'
 	for key in "${FIGURES[@]}"; do
 		row="| ${FIG_TITLE[$key]} | ${FIG_UNIT[$key]} |"
@@ -75,15 +67,15 @@ table() {
 		placeholder)
 			# FIG_NOTE is "WORD: reason": the word fills the cells.
 			row="| ${FIG_TITLE[$key]} — ${FIG_NOTE[$key]#*: } | |"
-			for rt in "${COLUMNS[@]}" r1 r2 r3; do row+=" ${FIG_NOTE[$key]%%:*} |"; done
+			for rt in "${COLUMNS[@]}" "${RATIOS[@]}"; do row+=" ${FIG_NOTE[$key]%%:*} |"; done
 			;;
 		count)
 			for rt in "${COLUMNS[@]}"; do row+=" $(cell "$key" "$rt") |"; done
-			row+=" | | |"
+			for rt in "${RATIOS[@]}"; do row+=" |"; done
 			;;
 		*)
 			for rt in "${COLUMNS[@]}"; do row+=" $(cell "$key" "$rt") |"; done
-			for rt in crun runc floor; do row+=" $(ratio_cell "$key" jaula "$rt") |"; done
+			for rt in "${RATIOS[@]}"; do row+=" $(ratio_cell "$key" "${rt%/*}" "${rt#*/}") |"; done
 			;;
 		esac
 		echo "$row"
@@ -112,7 +104,9 @@ targets() {
 	target rss_exec crun le 0.8 "peak RSS (exec) ≤ 0.8× crun"
 	local f
 	f=$(cell par_fail jaula)
-	if [ "$f" = 0 ]; then
+	if [ "$f" = - ] || [ -n "${NA[par.jaula]:-}" ]; then
+		echo "- $BENCH_PAR in parallel, no failures: n/a (not run)"
+	elif [ "$f" = 0 ]; then
 		echo "- $BENCH_PAR in parallel, no failures: **met** (0 over $BENCH_PAR_ROUNDS rounds)"
 	else
 		echo "- $BENCH_PAR in parallel, no failures: **missed** ($f failed)"
@@ -121,16 +115,25 @@ targets() {
 	target exec crun le 0.8 "exec /bin/true ≤ 0.8× crun"
 }
 
+# The commit build/jaula most likely came from, and whether the tree differs.
+jaula_revision() {
+	local rev
+	rev=$(git -C "$BENCH_TOP" rev-parse --short HEAD 2>/dev/null) || { echo "unknown commit"; return; }
+	[ -n "$(git -C "$BENCH_TOP" status --porcelain --untracked-files=no 2>/dev/null)" ] &&
+		rev+=" + uncommitted changes"
+	echo "commit $rev"
+}
+
 conditions() {
 	local cpu ctrls
 	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	ctrls=$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)
 	cat <<EOF
-- date: $(date -u '+%Y-%m-%d %H:%M UTC'); host: $(nproc) CPUs, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); kernel $(uname -r); load before: $BENCH_LOAD
-- versions: $("$JAULA" --version 2>&1 | head -n 1); $(runc --version | head -n 1); $(crun --version | head -n 1)
+- date: $(date -u '+%Y-%m-%d %H:%M UTC'); host: $(nproc) CPUs, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); kernel $(uname -r); load average before/after: $BENCH_LOAD / $(cut -d' ' -f1-3 /proc/loadavg) (other sessions share this machine)
+- versions: $("$JAULA" --version 2>&1 | head -n 1) ($JAULA_ORIG at $(jaula_revision), sha256 $(sha256sum "$JAULA" | cut -c1-12)); $(runc --version | head -n 1); $(crun --version | head -n 1)
 - cgroups: the host is hybrid (v1 controllers; cgroup2 at /sys/fs/cgroup/unified).  Every runtime, the floor included, runs inside \`unshare -m -n --propagation private\` with a pure cgroup2 mounted at /sys/fs/cgroup, whose controllers here are: "${ctrls:-none}".  So "with cgroups" means: create a cgroup directory, put the init in it, attach the device eBPF filter (runc spec's deny-all device rule), remove it on delete; no resource controller is written.
 - jaula and runc: default cgroupfs manager (cgroups **on**); "jaula (no cgroup)": \`jaula --cgroup-manager=disabled\`; crun: \`crun --cgroup-manager=disabled\` (cgroups **off**: crun 1.8 fails here with "setrlimit (RLIM_MEMLOCK): Operation not permitted", as this sandbox lacks CAP_SYS_RESOURCE).  Compare jaula (no cgroup) with crun for like-for-like.
-- bundle: one \`runc spec\` config for all (ociVersion set to "1.0.2", terminal false, readonly busybox-static rootfs on tmpfs, namespaces pid/net/ipc/uts/mount), args set per figure; exec targets run \`sleep\`.
+- bundle: one \`runc spec\` config for all (made inside the namespaces, so with runc's cgroup2 defaults; ociVersion set to "1.0.2", terminal false, busybox-static rootfs on tmpfs, readonly: $(jq -r .root.readonly "$BUNDLE/config.json"), namespaces: $(jq -r '[.linux.namespaces[].type] | join(", ")' "$BUNDLE/config.json"), $(jq -r '.mounts | length' "$BUNDLE/config.json") mounts), args set per figure; exec targets run \`sleep\`.
 - floor: \`unshare -m -u -i -n -p -f chroot ROOTFS /bin/true\`; for exec, \`nsenter -t PID -m -u -i -n -p -r -w /bin/true\` into an unshare'd chrooted sleeper.
 - method: $BENCH_WARMUP warm-up round(s), then $BENCH_N rounds ($BENCH_PAR_ROUNDS for parallel) interleaved jaula, jaula (no cgroup), crun, runc, floor in every round; cells are median (min–max); ratios are the median of per-round ratios.  Wall time by a small C driver (build/bench/benchexec, CLOCK_MONOTONIC around fork/exec/wait only; stdio /dev/null).  Peak RSS: GNU \`/usr/bin/time -f %M\` = wait4's ru_maxrss: the largest RSS of the runtime process over its life (across jaula's memfd re-exec) or of any descendant it waited for (the container init, which becomes /bin/true), not a sum.  Parallel: all $BENCH_PAR \`run\`s forked at once on $(nproc) CPUs.  Took ${BENCH_SECONDS}s.
 EOF
@@ -154,7 +157,7 @@ report_write() {
 		echo
 		targets
 		echo
-		[ -f "$BENCH_OUT/profile/summary.md" ] && cat "$BENCH_OUT/profile/summary.md" && echo
+		[ "${PROFILED:-0}" = 1 ] && [ -f "$BENCH_OUT/profile/summary.md" ] && cat "$BENCH_OUT/profile/summary.md" && echo
 		[ -f "$BENCH_TOP/tests/bench/analysis.md" ] && cat "$BENCH_TOP/tests/bench/analysis.md"
 		true
 	} >"$RESULTS_MD.new" && mv "$RESULTS_MD.new" "$RESULTS_MD"

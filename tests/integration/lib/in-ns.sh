@@ -6,8 +6,10 @@ umount -R /sys/fs/cgroup 2>/dev/null
 mount -t cgroup2 none /sys/fs/cgroup || { echo "not ok - mount cgroup2"; exit 1; }
 ip link set lo up 2>/dev/null
 
-work=$(mktemp -d /tmp/jaula-itest.XXXXXX)
-# tmpfs: test files live and die with this mount namespace.
+# A tmpfs over /mnt, visible only in this mount namespace: test files live
+# and die with it, and no host-side cleanup of /tmp (rm of a mount point
+# detaches it in every namespace) can pull it from under a running suite.
+work=/mnt
 mount -t tmpfs -o mode=0755 jaula-itest "$work"
 export ROOTFS=$work/rootfs
 "$here/lib/mkrootfs.sh" "$ROOTFS" || { echo "not ok - build the busybox rootfs"; exit 1; }
@@ -31,6 +33,4 @@ for c in /sys/fs/cgroup/jaula/t*-"$ITEST_RUN"* /sys/fs/cgroup/jaula-itest-"$ITES
 	rmdir "$c" 2>/dev/null
 done
 rmdir /sys/fs/cgroup/jaula-itest-"$ITEST_RUN" 2>/dev/null
-umount -l "$work" 2>/dev/null
-rmdir "$work" 2>/dev/null
 exit $rc

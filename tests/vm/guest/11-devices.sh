@@ -2,8 +2,9 @@
 # The device cgroup program jaula attaches (cgroups/devices.c): cgroup v2 has no
 # devices.allow, so these prove the eBPF filter really answers open(2) inside the
 # container, per device and per access bit.
-# shellcheck disable=SC1090,SC1091 # /vm/tap.sh, /vm/files/jaula-lib.sh
+# shellcheck source-path=SCRIPTDIR disable=SC1090 # /vm/tap.sh is tests/vm/tap.sh
 . "$VM_TAP"
+# shellcheck source=files/jaula-lib.sh
 . "$VM_FILES/jaula-lib.sh"
 
 need_jaula "device program" || exit 0

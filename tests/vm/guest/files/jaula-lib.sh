@@ -12,6 +12,7 @@
 #   CGMOUNT   options of the /sys/fs/cgroup mount ("ro" or "rw")
 #   ROOTFS    root.path (default: the shared $RFS, see setup_rootfs)
 # and calls mkbundle DIR.  No jq in the guest, hence the string building.
+# shellcheck shell=sh disable=SC2034 # CG, ALL_CAPS: for the scripts that source this
 CG=/sys/fs/cgroup
 JROOT=/run/jaula-vm
 RFS=/tmp/vm-rootfs
@@ -111,6 +112,8 @@ EOF
 state_field() {
 	J state "$1" 2>/dev/null | sed -n "s/^[[:space:]]*\"$2\": *\"*\([^\",]*\)\"*,*\$/\1/p"
 }
+# $1 on one line, runs of blanks and newlines squeezed to one space.
+flat() { printf '%s' "$1" | tr -s ' \n\t' ' ' | sed 's/^ //; s/ $//'; }
 # The value of "KEY VALUE" in a flat keyed cgroup file: field KEY FILE
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2" 2>/dev/null; }
 uptime_ms() { awk '{ split($1, a, "."); print a[1] * 1000 + a[2] * 10 }' /proc/uptime; }

@@ -19,7 +19,10 @@ int main(int argc, char **argv)
 		perror("cgns: unshare");
 		return 1;
 	}
+	/* The same superblock cannot be mounted again on its own mount point
+	 * (EBUSY): take the host's view away first. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    umount2("/sys/fs/cgroup", MNT_DETACH) < 0 ||
 	    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0) {
 		perror("cgns: mount");
 		return 1;

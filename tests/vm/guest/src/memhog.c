@@ -1,7 +1,7 @@
 /* memhog MIB: allocate MIB mebibytes one at a time and touch every page, so
  * the memory is really charged to the cgroup (an untouched mmap costs
- * nothing).  Prints how far it got; under memory.max the OOM killer ends it
- * with SIGKILL before it can print "allocated". */
+ * nothing), then print "allocated MIB MiB".  Under a lower memory.max the
+ * OOM killer ends it with SIGKILL before it gets there. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
