@@ -576,7 +576,8 @@ static int mount_fs(int rootfd, const struct jl_mount_entry *m, const struct jl_
 	if (mount(m->source, jl_fd_path(target, fdp), m->type, flags, m->opts.data) < 0) {
 		/* Without its own network namespace a user namespace may not
 		 * mount sysfs; the host's, read-only as asked, is what runc
-		 * gives there too. */
+		 * gives there too (recursive: a user namespace may not
+		 * clone a mount without the children locked onto it). */
 		if (errno == EPERM && p->userns && jl_streq(m->type, "sysfs")) {
 			struct jl_mount_opts o = m->opts;
 			o.flags |= MS_RDONLY;
@@ -605,7 +606,21 @@ static int mount_cgroup(int rootfd, const struct jl_mount_entry *m,
 	e.type = "cgroup2";
 	e.opts.data = NULL; /* v1 options (controllers) mean nothing to cgroup2 */
 	e.source = (char *)"cgroup2"; /* a copy of the plan entry: nothing to free */
-	return mount_fs(rootfd, &e, p, err);
+	int r = mount_fs(rootfd, &e, p, err);
+	if (r != -EBUSY)
+		return r;
+	/* The kernel refuses a superblock on the root of a mount of the same
+	 * superblock: that is what the host's cgroup2 at /sys/fs/cgroup is when
+	 * /sys came in as a bind (the sysfs fallback above).  A tmpfs between
+	 * the two keeps the host's hierarchy covered. */
+	jl_err_free(err);
+	struct jl_mount_entry t = *m;
+	t.type = "tmpfs";
+	t.source = (char *)"tmpfs";
+	t.opts = (struct jl_mount_opts){.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC,
+					.data = (char *)"mode=0755,size=0"};
+	r = mount_fs(rootfd, &t, p, err);
+	return r < 0 ? r : mount_fs(rootfd, &e, p, err);
 }
 
 static int prepare_propagation(const struct jl_rootfs_plan *p, struct jl_err **err)

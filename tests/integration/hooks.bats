@@ -145,7 +145,6 @@ state_of() {
 }
 
 @test "run: poststart waits until the process was executed (after startContainer)" {
-	skip "bug: runtime/run.c start_released runs poststart right after SYNC_START, without waiting for the init's startContainer hooks and execve"
 	add_container_hook
 	# a slow startContainer hook makes the race certain
 	sed -i '1i sleep 0.5' "$BATS_TEST_TMPDIR/rootfs/hook.sh"
@@ -253,7 +252,6 @@ fail_create() {
 }
 
 @test "start itself fails when a startContainer hook fails, and poststart does not run" {
-	skip "bug: runtime/lifecycle.c jl_container_start returns 0 once the exec fifo is read, whether the init exec'd or died in a startContainer hook"
 	fail_create startContainer
 	add_hook poststart
 	set_args sleep 100
