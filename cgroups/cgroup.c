@@ -465,6 +465,7 @@ static int walk_path(const struct cg_root *root, const char *path, const char *c
 	if (out) {
 		out->fd = steal_fd(&cur);
 		out->path = xstrdup(path);
+		out->fresh = w.n_created > 0; /* the leaf is ours: nothing attached */
 	}
 	return 0;
 }
@@ -713,6 +714,10 @@ int cg_destroy(const struct cg_root *root, const char *path, struct jl_err **err
 	while (*rel == '/')
 		rel++;
 	if (!*rel)
+		return 0;
+	/* The common case is an empty leaf: one rmdir.  Only a busy or nested
+	 * cgroup takes the long way (kill what is left, children first). */
+	if (unlinkat(rootfd, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
 		return 0;
 	cleanup_close int fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

@@ -42,6 +42,7 @@ int cg_resolve_path(const char *cgroups_path, const char *id, bool systemd, char
 struct cg_handle {
 	int fd;     /* O_RDONLY directory fd of the cgroup (for CLONE_INTO_CGROUP) */
 	char *path; /* below the root, "/jaula/<id>" */
+	bool fresh; /* cg_create made the directory (no program can be attached) */
 };
 #define CG_HANDLE_INIT {.fd = -1, .path = NULL}
 
@@ -140,6 +141,9 @@ void cg_bpf_prog_free(struct cg_bpf_prog *p);
  * detaches every device program. */
 int cg_devices_attach(const struct cg_handle *h, const struct cg_bpf_prog *p,
 		      struct jl_err **err);
+/* The same for a cgroup this process just created (nothing to replace). */
+int cg_devices_attach_new(const struct cg_handle *h, const struct cg_bpf_prog *p,
+			  struct jl_err **err);
 
 /* --- statistics (stats.c) --- */
 

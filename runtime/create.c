@@ -114,7 +114,8 @@ static int attach_devices(struct jl_creator *c, struct jl_err **err)
 {
 	if (c->cg.fd < 0 || !c->devices.n)
 		return 0;
-	int r = cg_devices_attach(&c->cg, &c->devices, err);
+	int r = c->cg.fresh ? cg_devices_attach_new(&c->cg, &c->devices, err)
+			    : cg_devices_attach(&c->cg, &c->devices, err);
 	return r < 0 ? jl_err_wrap(err, "config.json: linux.resources.devices") : 0;
 }
 

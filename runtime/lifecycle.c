@@ -227,7 +227,9 @@ int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,
 		if (r < 0)
 			return r;
 	}
-	cleanup_close int dirfd = jl_state_dir_open(g->root, st->id, false, NULL);
+	cleanup_close int dirfd = (st->hooks_mask & (1u << SPEC_HOOK_POSTSTOP))
+					  ? jl_state_dir_open(g->root, st->id, false, NULL)
+					  : -1;
 	if (dirfd >= 0) {
 		struct jl_err *e = NULL;
 		/* runtime-spec: a failing poststop hook is only a warning. */
@@ -244,6 +246,13 @@ int jl_container_delete(const struct jl_global *g, const char *id, bool force,
 	if (!jl_id_valid(id))
 		return jl_err_code(err, EINVAL, "invalid container id \"%s\"", id);
 	cleanup_close int dirfd = jl_state_dir_open(g->root, id, true, err);
+	if (dirfd == -ENOENT && force) {
+		/* runc and crun: --force makes a missing container a success.
+		 * podman and conmon delete --force after every failed create,
+		 * and an error here would bury the create's real one. */
+		jl_err_free(err);
+		return 0;
+	}
 	if (dirfd < 0)
 		return dirfd;
 	struct jl_state st;

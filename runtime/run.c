@@ -62,17 +62,12 @@ static void delete_after_run(const struct jl_global *g, struct jl_creator *c)
 	struct jl_err *e = NULL;
 	int dirfd = jl_state_dir_open(g->root, c->o->id, true, &e);
 	if (dirfd >= 0) {
-		if (c->state.cgroup_path) {
-			/* Stragglers (daemons of a container without its own pid
-			 * namespace) go with the container. */
-			struct cg_handle h = CG_HANDLE_INIT;
-			struct cg_root root = {.mode = CG_MODE_UNIFIED};
-			snprintf(root.mount, sizeof(root.mount), "%s", c->state.cgroup_mount);
-			if (cg_open(&root, c->state.cgroup_path, &h, NULL) == 0) {
-				cg_kill(&h, SIGKILL, NULL);
-				cg_wait_empty(&h, 5000, NULL);
-			}
-			cg_handle_close(&h);
+		/* Stragglers (daemons of a container without its own pid
+		 * namespace) go with the container.  With one, the kernel killed
+		 * them all before the init could be reaped. */
+		if (c->cg.fd >= 0 && !c->init.create_ns[NS_PID]) {
+			cg_kill(&c->cg, SIGKILL, NULL);
+			cg_wait_empty(&c->cg, 5000, NULL);
 		}
 		jl_container_cleanup(g, &c->state, &e);
 		close(dirfd);

@@ -101,9 +101,22 @@ int jl_state_dir_open(const char *root, const char *id, bool lock, struct jl_err
 
 int jl_state_dir_remove(const char *root, const char *id, struct jl_err **err)
 {
+	/* The files jaula makes there, by name (no directory read), then the
+	 * directory; anything unexpected falls back to a recursive removal. */
+	static const char *const known[] = {JL_STATE_FILE, JL_CONFIG_COPY, JL_FIFO_FILE,
+					    JL_SECCOMP_FILE, JL_EXEC_ERR_FILE};
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", root, id);
+	cleanup_close int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dirfd < 0)
+		return errno == ENOENT ? 0 : jl_err_sys(err, "open \"%s\"", path);
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		unlinkat(dirfd, known[i], 0);
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
 	cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return errno == ENOENT ? 0 : jl_err_sys(err, "open \"%s\"", root);
+		return jl_err_sys(err, "open \"%s\"", root);
 	return jl_remove_tree_at(rootfd, id, err);
 }
 

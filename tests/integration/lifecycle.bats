@@ -279,12 +279,25 @@ load lib/helpers
 	[[ "$output" == *"jaula version"* ]]
 }
 
-@test "the runtime re-executes itself from a sealed memfd" {
+@test "the runtime binary cannot be written through /proc/PID/exe (CVE-2019-5736)" {
+	# a private copy: other suites running the same binary would make the
+	# reopen fail with ETXTBSY whatever the protection
+	cp "$JAULA" "$BATS_TEST_TMPDIR/jaula"
 	set_args sleep 100
-	create_ctr
+	"$BATS_TEST_TMPDIR/jaula" --root "$STATE" create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
 	pid=$(ctr_pid "$ID")
-	# the waiting init is still the runtime: its exe must be the memfd copy
-	[[ "$(readlink /proc/$pid/exe)" == *memfd:jaula* ]]
+	# hold the init's exe while it is still the runtime, then let it exec
+	exec 7</proc/$pid/exe
+	jaula start "$ID"
+	[ "$(cat /proc/$pid/comm)" = sleep ]
+	run python3 -c 'import os
+try:
+    os.open("/proc/self/fd/7", os.O_WRONLY); print("WRITABLE")
+except OSError as e:
+    print(e.strerror)'
+	exec 7<&-
+	echo "$output"
+	[[ "$output" == "Read-only file system" || "$output" == "Operation not permitted" ]]
 }
 
 @test "50 containers created and started in parallel all succeed and are deleted" {
