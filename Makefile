@@ -8,7 +8,7 @@ PREFIX  ?= /usr/local
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones.  Later rooms append theirs here.
 DEPS_PKGS := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
-	libcmocka-dev busybox-static bats jq iproute2 util-linux file
+	libcmocka-dev busybox-static bats jq iproute2 util-linux file valgrind python3
 
 PKGS    := libseccomp libcap yajl libmnl
 OPT     ?= -O2
@@ -41,7 +41,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test unit integration asan demo clean help install check-deps bench
+.PHONY: all deps test unit valgrind integration asan demo clean help install bench
 
 all: $(BUILD)/jaula $(HELPER_BIN)
 
@@ -94,6 +94,9 @@ deps:
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
+valgrind: $(UNIT_BIN)
+	@tests/run-valgrind.sh $(UNIT_BIN)
+
 integration: all
 	@JAULA=$(abspath $(BUILD)/jaula) tests/integration/run.sh
 
@@ -125,6 +128,7 @@ help:
 	@echo "make deps       install missing Debian packages (apt-get)"
 	@echo "make test       deps + build + every test suite"
 	@echo "make unit       cmocka unit tests only"
+	@echo "make valgrind   unit tests under valgrind (errors and leaks fail)"
 	@echo "make integration  container tests (root, private namespaces)"
 	@echo "make asan       build and unit-test with address+undefined sanitizers"
 	@echo "make demo       run a busybox container"

@@ -19,6 +19,9 @@ suite() {
 }
 {
 	suite unit tests/run-unit.sh build/tests/test_*
+	if [ "${JAULA_SKIP_VALGRIND:-0}" != 1 ]; then
+		suite valgrind tests/run-valgrind.sh build/tests/test_*
+	fi
 	suite integration env JAULA="$top/build/jaula" tests/integration/run.sh
 	if [ -x tests/vm/run.sh ] && [ "${JAULA_SKIP_VM:-0}" != 1 ]; then
 		suite vm env JAULA="$top/build/jaula" tests/vm/run.sh

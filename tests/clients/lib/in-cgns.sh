@@ -32,7 +32,11 @@ if [ -n "${CLIENTS_EXEC:-}" ]; then
 	exit $?
 fi
 if [ $# -gt 0 ]; then
-	files=("$@")
+	files=()
+	for f in "$@"; do
+		[ -e "$f" ] || f=$here/$f # a name relative to tests/clients
+		files+=("$f")
+	done
 else
 	files=("$here"/*.bats)
 fi
