@@ -41,7 +41,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test unit valgrind integration asan demo clean help install bench
+.PHONY: all deps test test-vm test-clients unit valgrind integration asan demo clean help install bench
 
 all: $(BUILD)/jaula $(HELPER_BIN)
 
@@ -94,6 +94,14 @@ deps:
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
+# cgroup v2 enforcement in a QEMU guest (tests/vm/run.sh)
+test-vm: all
+	@JAULA=$(abspath $(BUILD)/jaula) tests/vm/run.sh
+
+# podman and containerd driving jaula (tests/clients/run.sh)
+test-clients: all
+	@JAULA=$(abspath $(BUILD)/jaula) tests/clients/run.sh
+
 valgrind: $(UNIT_BIN)
 	@tests/run-valgrind.sh $(UNIT_BIN)
 
@@ -130,6 +138,8 @@ help:
 	@echo "make unit       cmocka unit tests only"
 	@echo "make valgrind   unit tests under valgrind (errors and leaks fail)"
 	@echo "make integration  container tests (root, private namespaces)"
+	@echo "make test-vm    cgroup v2 enforcement in a QEMU guest"
+	@echo "make test-clients  podman and containerd driving jaula"
 	@echo "make asan       build and unit-test with address+undefined sanitizers"
 	@echo "make demo       run a busybox container"
 	@echo "make bench      benchmarks against runc and crun"
