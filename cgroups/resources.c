@@ -12,6 +12,7 @@
  * runc, whose behaviour podman, containerd and Kubernetes are tested
  * against, and say so next to each conversion. */
 #include "cgroups/cgroup.h"
+#include "cgroups/resources_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,207 +32,6 @@ struct apply_ctx {
 	const struct cg_handle *h;
 	bool update; /* live `jaula update`: fill gaps from the cgroup's current values */
 };
-
-/* --- writing cgroup files ------------------------------------------------- */
-
-/* One cgroup file opened for writing.  Files that hold several records
- * (io.max, io.weight per device, rdma.max) get one write(2) per record: the
- * kernel parses exactly one record per write. */
-struct cg_file {
-	const struct cg_handle *h;
-	const char *name;
-	int fd;
-};
-
-/* -ENOENT without an error for files that may legitimately be missing
- * (memory.swap.max without swap accounting, io.bfq.weight without BFQ). */
-static int file_open_opt(struct cg_file *f, const struct cg_handle *h, const char *name,
-			 struct jl_err **err)
-{
-	f->h = h;
-	f->name = name;
-	/* O_TRUNC is what a shell's `>` does; cgroupfs ignores it, and it keeps
-	 * a regular file (the unit tests' fake cgroup) free of stale bytes. */
-	f->fd = openat(h->fd, name, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-	if (f->fd >= 0)
-		return 0;
-	if (errno == ENOENT)
-		return -ENOENT;
-	return jl_err_sys(err, "cgroup %s: open %s", h->path, name);
-}
-
-static int file_open(struct cg_file *f, const struct cg_handle *h, const char *name,
-		     struct jl_err **err)
-{
-	int r = file_open_opt(f, h, name, err);
-	if (r == -ENOENT)
-		return jl_err_set(err, ENOENT,
-				  "cgroup %s: open %s (is its controller enabled?)", h->path, name);
-	return r;
-}
-
-static void file_close(struct cg_file *f)
-{
-	closep(&f->fd);
-	f->fd = -1;
-}
-
-static int file_write(struct cg_file *f, const char *data, size_t n, const char *shown,
-		      struct jl_err **err)
-{
-	int r = jl_write_all(f->fd, data, n);
-	if (r < 0)
-		return jl_err_set(err, -r, "cgroup %s: write %s \"%s\"", f->h->path, f->name,
-				  shown);
-	return 0;
-}
-
-static int file_put(struct cg_file *f, const char *value, struct jl_err **err)
-{
-	return file_write(f, value, strlen(value), value, err);
-}
-
-/* A record of a multi-record file, newline-terminated like `echo` would. */
-static int file_put_record(struct cg_file *f, const char *record, struct jl_err **err)
-{
-	cleanup_free char *line = xasprintf("%s\n", record);
-	return file_write(f, line, strlen(line), record, err);
-}
-
-static int write_value(const struct cg_handle *h, const char *name, const char *value,
-		       struct jl_err **err)
-{
-	struct cg_file f;
-	int r = file_open(&f, h, name, err);
-	if (r < 0)
-		return r;
-	r = file_put(&f, value, err);
-	file_close(&f);
-	return r;
-}
-
-static int write_u64(const struct cg_handle *h, const char *name, uint64_t v,
-		     struct jl_err **err)
-{
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return write_value(h, name, buf, err);
-}
-
-/* The spec's -1 ("unlimited") is v2's "max". */
-static void fmt_limit(char *buf, size_t n, int64_t v)
-{
-	if (v == -1)
-		snprintf(buf, n, "max");
-	else
-		snprintf(buf, n, "%" PRId64, v);
-}
-
-/* A small cgroup file's first line, for values an update keeps.  -errno. */
-static int read_line(int dirfd, const char *name, char *buf, size_t n)
-{
-	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	ssize_t got = read(fd, buf, n - 1);
-	if (got < 0)
-		return -errno;
-	buf[got] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/* memory.current, memory.max: a number, or "max" as -1. */
-static int read_i64_or_max(int dirfd, const char *name, int64_t *out)
-{
-	char buf[32];
-	int r = read_line(dirfd, name, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	if (!strcmp(buf, "max")) {
-		*out = -1;
-		return 0;
-	}
-	return jl_parse_i64(buf, 10, out);
-}
-
-/* --- conversions ---------------------------------------------------------- */
-
-/* libm is not linked into the runtime (one less library in the privileged
- * binary), so the two transcendental functions the shares formula needs are
- * computed here.  Both are accurate to a few ulp, far below the resolution of
- * the ceil() that follows; test_cg_resources checks every share value
- * 2..262144 against libm's log2/pow when it can dlopen libm. */
-static const double LN2 = 0.69314718055994530942;
-static const double LN10 = 2.30258509299404568402;
-
-/* log2(v) for v >= 1: v = 2^e * m with m in [1, 2), and
- * ln(m) = 2 atanh((m - 1) / (m + 1)), whose series converges fast for
- * (m - 1) / (m + 1) <= 1/3. */
-static double log2_u64(uint64_t v)
-{
-	int e = 63 - __builtin_clzll(v);
-	double m = (double)v / (double)(1ULL << e);
-	double t = (m - 1) / (m + 1), t2 = t * t, term = t, sum = 0;
-	for (int k = 1; k < 80; k += 2) {
-		sum += term / k;
-		term *= t2;
-	}
-	return e + 2 * sum / LN2;
-}
-
-/* 10^x for 0 <= x < 5: 10^floor(x) exactly, times e^(frac * ln 10) by its
- * Taylor series (the argument stays below ln 10, 40 terms are plenty). */
-static double pow10_small(double x)
-{
-	int n = (int)x;
-	double scale = 1;
-	for (int i = 0; i < n; i++)
-		scale *= 10;
-	double y = (x - n) * LN10, term = 1, sum = 1;
-	for (int k = 1; k < 40; k++) {
-		term *= y / k;
-		sum += term;
-	}
-	return scale * sum;
-}
-
-/* cpu.shares (v1, 2..262144, default 1024) -> cpu.weight (v2, 1..10000,
- * default 100), exactly as runc >= 1.3.2 / opencontainers/cgroups >= 0.0.3
- * (ConvertCPUSharesToCgroupV2Value) and crun >= 1.23 do:
- *   l = log2(shares); weight = ceil(10^((l^2 + 125 l) / 612 - 7/34))
- * a curve through (2, 1), (1024, 100) and (262144, 10000), so the v1 default
- * lands on the v2 default.  Older runc used the line
- *   weight = 1 + (shares - 2) * 9999 / 262142
- * which maps the default 1024 to 39, leaving every container with ~39% of
- * the CPU share it asked for next to v2-native workloads (runc#4772,
- * kubernetes#131216).  0 stays 0 ("unset"); out-of-range values clamp. */
-uint64_t cg_cpu_shares_to_weight(uint64_t shares)
-{
-	if (shares == 0)
-		return 0;
-	if (shares <= 2)
-		return 1;
-	if (shares >= 262144)
-		return 10000;
-	double l = log2_u64(shares);
-	double exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
-	double w = pow10_small(exponent);
-	uint64_t up = (uint64_t)w;
-	return (double)up < w ? up + 1 : up;
-}
-
-/* blkio.weight (10..1000) -> io.weight (1..10000), linearly, as runc's
- * ConvertBlkIOToIOWeightValue: 1 + (w - 10) * 9999 / 990.  io.bfq.weight
- * takes the v1 value unchanged (BFQ kept the 1..1000 scale). */
-uint64_t cg_blkio_weight_to_io_weight(uint16_t weight)
-{
-	if (weight == 0)
-		return 0;
-	if (weight < 10)
-		weight = 10;
-	return 1 + ((uint64_t)weight - 10) * 9999 / 990;
-}
 
 /* memory.swap.max from the spec's swap, which is memory+swap (a v1
  * memsw.limit_in_bytes).  runc's ConvertMemorySwapToCgroupV2Value, with 0
@@ -285,7 +85,7 @@ static int apply_pids(const struct apply_ctx *c, const struct cg_resources *res,
 		snprintf(buf, sizeof(buf), "max");
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64, res->pids_limit);
-	return write_value(c->h, "pids.max", buf, err);
+	return cgf_write_value(c->h, "pids.max", buf, err);
 }
 
 /* --- memory --------------------------------------------------------------- */
@@ -335,7 +135,7 @@ static int check_before_update(const struct apply_ctx *c, const struct cg_memory
 	if (!m->has_check_before_update || !m->check_before_update)
 		return 0;
 	int64_t usage;
-	if (read_i64_or_max(c->h->fd, "memory.current", &usage) < 0 || usage < 0)
+	if (cgf_read_i64_or_max(c->h->fd, "memory.current", &usage) < 0 || usage < 0)
 		return 0;
 	if (m->has_swap && m->swap > 0 && m->swap <= usage)
 		return jl_err_set(err, EBUSY,
@@ -361,7 +161,7 @@ static int64_t limit_for_swap(const struct apply_ctx *c, const struct cg_memory 
 		return m->limit;
 	bool has_swap = m->has_swap && m->swap != 0;
 	int64_t cur;
-	if (c->update && has_swap && read_i64_or_max(c->h->fd, "memory.max", &cur) == 0)
+	if (c->update && has_swap && cgf_read_i64_or_max(c->h->fd, "memory.max", &cur) == 0)
 		return cur;
 	return 0;
 }
@@ -374,9 +174,9 @@ static int apply_swap(const struct apply_ctx *c, const struct cg_memory *m,
 	if (r != 0)
 		return r < 0 ? r : 0;
 	char buf[24];
-	fmt_limit(buf, sizeof(buf), swap);
+	cgf_fmt_limit(buf, sizeof(buf), swap);
 	struct cg_file f;
-	r = file_open_opt(&f, c->h, "memory.swap.max", err);
+	r = cgf_open_opt(&f, c->h, "memory.swap.max", err);
 	/* No swap accounting (CONFIG_MEMCG_SWAP off, swapaccount=0): "no
 	 * limit" and "no swap" already hold, like runc we let those pass. */
 	if (r == -ENOENT && (swap == -1 || swap == 0))
@@ -388,8 +188,8 @@ static int apply_swap(const struct apply_ctx *c, const struct cg_memory *m,
 				  c->h->path, buf);
 	if (r < 0)
 		return r;
-	r = file_put(&f, buf, err);
-	file_close(&f);
+	r = cgf_put(&f, buf, err);
+	cgf_close(&f);
 	return r;
 }
 
@@ -400,8 +200,8 @@ static int apply_memory_value(const struct cg_handle *h, const char *file, bool 
 	if (!has || v == 0)
 		return 0;
 	char buf[24];
-	fmt_limit(buf, sizeof(buf), v);
-	return write_value(h, file, buf, err);
+	cgf_fmt_limit(buf, sizeof(buf), v);
+	return cgf_write_value(h, file, buf, err);
 }
 
 static int apply_memory(const struct apply_ctx *c, const struct cg_resources *res,
@@ -468,7 +268,7 @@ static int put_weight_devices(struct cg_file *f, const struct cg_blkio *b, bool 
 		char rec[64];
 		snprintf(rec, sizeof(rec), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
 			 d->minor, w);
-		r = file_put_record(f, rec, err);
+		r = cgf_put_record(f, rec, err);
 		/* The default weight always takes; a device's own only where a
 		 * proportional policy runs on it. */
 		if (r == -EOPNOTSUPP)
@@ -503,10 +303,10 @@ static int apply_io_weight(const struct apply_ctx *c, const struct cg_blkio *b,
 		return 0;
 	struct cg_file f;
 	bool bfq = true;
-	int r = file_open_opt(&f, c->h, "io.bfq.weight", err);
+	int r = cgf_open_opt(&f, c->h, "io.bfq.weight", err);
 	if (r == -ENOENT) {
 		bfq = false;
-		r = file_open(&f, c->h, "io.weight", err);
+		r = cgf_open(&f, c->h, "io.weight", err);
 	}
 	if (r < 0)
 		return r;
@@ -514,11 +314,11 @@ static int apply_io_weight(const struct apply_ctx *c, const struct cg_blkio *b,
 		char buf[24];
 		uint64_t w = bfq ? b->weight : cg_blkio_weight_to_io_weight(b->weight);
 		snprintf(buf, sizeof(buf), "%" PRIu64, w);
-		r = file_put_record(&f, buf, err);
+		r = cgf_put_record(&f, buf, err);
 	}
 	if (r == 0)
 		r = put_weight_devices(&f, b, bfq, err);
-	file_close(&f);
+	cgf_close(&f);
 	return r;
 }
 
@@ -542,7 +342,7 @@ static int put_throttle(struct cg_file *f, int kind, size_t i, const struct cg_t
 	else
 		snprintf(rec, sizeof(rec), "%" PRId64 ":%" PRId64 " %s=%" PRIu64, d->major,
 			 d->minor, throttle_key[kind], d->rate);
-	return file_put_record(f, rec, err);
+	return cgf_put_record(f, rec, err);
 }
 
 static int apply_io_max(const struct apply_ctx *c, const struct cg_blkio *b,
@@ -554,13 +354,13 @@ static int apply_io_max(const struct apply_ctx *c, const struct cg_blkio *b,
 	if (!total)
 		return 0;
 	struct cg_file f;
-	int r = file_open(&f, c->h, "io.max", err);
+	int r = cgf_open(&f, c->h, "io.max", err);
 	if (r < 0)
 		return r;
 	for (int k = 0; k < CG_THROTTLE__COUNT && r == 0; k++)
 		for (size_t i = 0; i < b->n_throttle[k] && r == 0; i++)
 			r = put_throttle(&f, k, i, &b->throttle[k][i], err);
-	file_close(&f);
+	cgf_close(&f);
 	return r;
 }
 
@@ -600,7 +400,7 @@ static void current_cpu_max(const struct apply_ctx *c, char *quota, char *period
 	char buf[64];
 	snprintf(quota, n, "max");
 	snprintf(period, n, "%d", CPU_PERIOD_DEFAULT);
-	if (read_line(c->h->fd, "cpu.max", buf, sizeof(buf)) < 0)
+	if (cgf_read_line(c->h->fd, "cpu.max", buf, sizeof(buf)) < 0)
 		return;
 	char q[24], p[24];
 	int got = sscanf(buf, "%23s %23s", q, p);
@@ -647,7 +447,7 @@ static int apply_burst(const struct apply_ctx *c, const struct cg_cpu *cpu, bool
 	if (!cpu->has_burst)
 		return 0;
 	struct jl_err *e = NULL;
-	int r = write_u64(c->h, "cpu.max.burst", cpu->burst, &e);
+	int r = cgf_write_u64(c->h, "cpu.max.burst", cpu->burst, &e);
 	if (r == -EINVAL && quota_coming) {
 		*retry = true;
 		jl_err_free(&e);
@@ -669,12 +469,12 @@ static int apply_cpu_bandwidth(const struct apply_ctx *c, const struct cg_cpu *c
 	if (r < 0)
 		return r;
 	if (has_max) {
-		r = write_value(c->h, "cpu.max", max, err);
+		r = cgf_write_value(c->h, "cpu.max", max, err);
 		if (r < 0)
 			return r;
 	}
 	if (retry)
-		return write_u64(c->h, "cpu.max.burst", cpu->burst, err);
+		return cgf_write_u64(c->h, "cpu.max.burst", cpu->burst, err);
 	return 0;
 }
 
@@ -690,12 +490,12 @@ static int apply_cpu(const struct apply_ctx *c, const struct cg_resources *res,
 	if (cpu->has_idle) {
 		char buf[24];
 		snprintf(buf, sizeof(buf), "%" PRId64, cpu->idle);
-		r = write_value(c->h, "cpu.idle", buf, err);
+		r = cgf_write_value(c->h, "cpu.idle", buf, err);
 		if (r < 0)
 			return r;
 	}
 	if (cpu->has_shares && cpu->shares != 0) {
-		r = write_u64(c->h, "cpu.weight", cg_cpu_shares_to_weight(cpu->shares), err);
+		r = cgf_write_u64(c->h, "cpu.weight", cg_cpu_shares_to_weight(cpu->shares), err);
 		if (r < 0)
 			return r;
 	}
@@ -708,12 +508,12 @@ static int apply_cpuset(const struct apply_ctx *c, const struct cg_resources *re
 	if (!res->has_cpu)
 		return 0;
 	if (res->cpu.cpus && *res->cpu.cpus) {
-		int r = write_value(c->h, "cpuset.cpus", res->cpu.cpus, err);
+		int r = cgf_write_value(c->h, "cpuset.cpus", res->cpu.cpus, err);
 		if (r < 0)
 			return r;
 	}
 	if (res->cpu.mems && *res->cpu.mems)
-		return write_value(c->h, "cpuset.mems", res->cpu.mems, err);
+		return cgf_write_value(c->h, "cpuset.mems", res->cpu.mems, err);
 	return 0;
 }
 
@@ -740,7 +540,7 @@ static int apply_hugepage(const struct apply_ctx *c, size_t i, const struct cg_h
 	char name[64], buf[24];
 	snprintf(buf, sizeof(buf), "%" PRIu64, l->limit);
 	snprintf(name, sizeof(name), "hugetlb.%s.max", l->page_size);
-	int r = write_value(c->h, name, buf, err);
+	int r = cgf_write_value(c->h, name, buf, err);
 	if (r < 0)
 		return r;
 	/* Pages reserved by mmap(MAP_HUGETLB) are charged to .rsvd.max (5.7+),
@@ -748,13 +548,13 @@ static int apply_hugepage(const struct apply_ctx *c, size_t i, const struct cg_h
 	 * the config allows (runc writes both too).  Older kernels lack it. */
 	snprintf(name, sizeof(name), "hugetlb.%s.rsvd.max", l->page_size);
 	struct cg_file f;
-	r = file_open_opt(&f, c->h, name, err);
+	r = cgf_open_opt(&f, c->h, name, err);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	r = file_put(&f, buf, err);
-	file_close(&f);
+	r = cgf_put(&f, buf, err);
+	cgf_close(&f);
 	return r;
 }
 
@@ -793,16 +593,16 @@ static int apply_rdma(const struct apply_ctx *c, const struct cg_resources *res,
 	if (!res->n_rdma)
 		return 0;
 	struct cg_file f;
-	int r = file_open(&f, c->h, "rdma.max", err);
+	int r = cgf_open(&f, c->h, "rdma.max", err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < res->n_rdma && r >= 0; i++) {
 		char rec[256];
 		r = rdma_record(&res->rdma[i], rec, sizeof(rec), err);
 		if (r == 0)
-			r = file_put_record(&f, rec, err);
+			r = cgf_put_record(&f, rec, err);
 	}
-	file_close(&f);
+	cgf_close(&f);
 	return r < 0 ? r : 0;
 }
 
@@ -849,12 +649,12 @@ static int check_unified_key(const struct cg_handle *h, const char *key, struct 
 static int put_lines(struct cg_file *f, const char *value, struct jl_err **err)
 {
 	if (!strchr(value, '\n'))
-		return file_put(f, value, err);
+		return cgf_put(f, value, err);
 	for (const char *s = value; *s;) {
 		size_t len = strcspn(s, "\n");
 		if (len) {
 			cleanup_free char *line = xasprintf("%.*s", (int)len, s);
-			int r = file_put_record(f, line, err);
+			int r = cgf_put_record(f, line, err);
 			if (r < 0)
 				return r;
 		}
@@ -872,11 +672,11 @@ static int apply_unified(const struct apply_ctx *c, const struct cg_resources *r
 		if (r < 0)
 			return r;
 		struct cg_file f;
-		r = file_open(&f, c->h, kv->key, err);
+		r = cgf_open(&f, c->h, kv->key, err);
 		if (r < 0)
 			return r;
 		r = put_lines(&f, kv->value ? kv->value : "", err);
-		file_close(&f);
+		cgf_close(&f);
 		if (r < 0)
 			return jl_err_wrap(err, "linux.resources.unified");
 	}

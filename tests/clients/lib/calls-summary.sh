@@ -4,5 +4,5 @@
 # with how often it was seen.
 [ -s "$1" ] || exit 0
 echo "# runtime calls (caller: argv shape, count):"
-sed -E -e 's#/[^ \t]*/#<dir>/#g' -e 's#[0-9a-f]{64}#<id>#g' -e 's#(exec-process-|conmon-term\.|podman)[0-9A-Za-z]+#\1N#g' -e 's#(\t| )[a-z]+-[0-9]+-[0-9a-z]+#\1<id>#g' "$1" |
+sed -E -e 's#/[^ \t]*/#<dir>/#g' -e 's#[0-9a-f]{64}#<id>#g' -e 's#(exec-process-|conmon-term\.|runc-process|podman)[0-9A-Za-z]+#\1N#g' -e 's#(\t| |/)[a-z]+-[0-9]+-[0-9a-z]+#\1<id>#g' "$1" |
 	sort | uniq -c | sort -rn | sed 's/^ */# /'
