@@ -398,10 +398,10 @@ static int run_runtime_hooks(struct jl_creator *c, struct jl_err **err)
 	return r < 0 ? jl_err_set(err, -r, "release the init after hooks") : 0;
 }
 
-static int forward_listener(struct jl_creator *c, int fd, struct jl_err **err)
+int jl_forward_listener(const struct spec_seccomp *s, pid_t pid, const struct jl_state *st,
+			enum jl_status status, int fd, struct jl_err **err)
 {
-	const struct spec_seccomp *s = &c->spec->lnx.seccomp;
-	cleanup_free char *state = jl_state_json_with(&c->state, JL_STATUS_CREATING);
+	cleanup_free char *state = jl_state_json_with(st, status);
 	struct jl_buf b = {0};
 	struct jl_json_writer w = {.out = &b};
 	jl_jw_begin_object(&w);
@@ -410,7 +410,7 @@ static int forward_listener(struct jl_creator *c, int fd, struct jl_err **err)
 	jl_jw_begin_array(&w);
 	jl_jw_str(&w, "seccompFd");
 	jl_jw_end_array(&w);
-	jl_jw_kv_int(&w, "pid", c->pid);
+	jl_jw_kv_int(&w, "pid", pid);
 	jl_jw_kv_str(&w, "metadata", s->listener_metadata ? s->listener_metadata : "");
 	jl_jw_key(&w, "state");
 	jl_jw_raw(&w, state);
@@ -437,7 +437,8 @@ static int await_ready(struct jl_creator *c, struct jl_err **err)
 		r = sync_expect(c->sync_fd, SYNC_SECCOMP, INIT_WHO, &m, err);
 		if (r < 0)
 			return r;
-		r = forward_listener(c, m.fd, err);
+		r = jl_forward_listener(&c->spec->lnx.seccomp, c->pid, &c->state,
+					JL_STATUS_CREATING, m.fd, err);
 		sync_msg_clear(&m);
 		if (r < 0)
 			return r;

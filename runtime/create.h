@@ -56,6 +56,11 @@ char *jl_state_json_with(const struct jl_state *s, enum jl_status status);
 int jl_build_device_prog(const struct spec *s, const struct cg_device_rule *rules,
 			 size_t n_rules, struct cg_bpf_prog *prog, struct jl_err **err);
 
+/* Send a seccomp notify listener to linux.seccomp.listenerPath with the
+ * runtime-spec container-process-state JSON (pid: the filtered process). */
+int jl_forward_listener(const struct spec_seccomp *s, pid_t pid, const struct jl_state *st,
+			enum jl_status status, int fd, struct jl_err **err);
+
 /* Remove what a container owns after its processes are gone: its cgroup,
  * then poststop hooks (warnings only), then the state directory. */
 int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,

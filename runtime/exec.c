@@ -400,28 +400,6 @@ static int spawn(struct exec_ctx *x, struct jl_err **err)
 	return 0;
 }
 
-static int forward_listener(struct exec_ctx *x, int fd, struct jl_err **err)
-{
-	const struct spec_seccomp *s = &x->config->lnx.seccomp;
-	cleanup_free char *state = jl_state_json_with(&x->st, JL_STATUS_RUNNING);
-	struct jl_buf b = {0};
-	struct jl_json_writer w = {.out = &b};
-	jl_jw_begin_object(&w);
-	jl_jw_kv_str(&w, "ociVersion", JL_OCI_VERSION);
-	jl_jw_key(&w, "fds");
-	jl_jw_begin_array(&w);
-	jl_jw_str(&w, "seccompFd");
-	jl_jw_end_array(&w);
-	jl_jw_kv_int(&w, "pid", x->pid);
-	jl_jw_kv_str(&w, "metadata", s->listener_metadata ? s->listener_metadata : "");
-	jl_jw_key(&w, "state");
-	jl_jw_raw(&w, state);
-	jl_jw_end_object(&w);
-	int r = jl_seccomp_send_listener(s->listener_path, fd, b.data, err);
-	jl_buf_free(&b);
-	return r;
-}
-
 /* Until execve the child may send its pty master or a seccomp listener, or
  * an error; its end of the socket closes (close-on-exec) when it execs. */
 static int await_exec(struct exec_ctx *x, struct jl_err **err)
@@ -449,7 +427,8 @@ static int await_exec(struct exec_ctx *x, struct jl_err **err)
 			x->master = m.fd;
 			m.fd = -1;
 		} else if (m.type == SYNC_SECCOMP && m.fd >= 0) {
-			r = forward_listener(x, m.fd, err);
+			r = jl_forward_listener(&x->config->lnx.seccomp, x->pid, &x->st,
+						JL_STATUS_RUNNING, m.fd, err);
 			if (r < 0) {
 				sync_msg_clear(&m);
 				return r;

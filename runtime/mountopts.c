@@ -6,13 +6,6 @@
 
 #include "runtime/util.h"
 
-#ifndef MS_NOSYMFOLLOW
-#define MS_NOSYMFOLLOW 256
-#endif
-#ifndef MOUNT_ATTR_NOSYMFOLLOW
-#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
-#endif
-
 enum opt_kind { OPT_SET, OPT_CLEAR, OPT_PROPAGATION, OPT_RSET, OPT_RCLEAR, OPT_SPECIAL };
 
 struct opt {

@@ -10,6 +10,15 @@
 #include <stdint.h>
 
 #include "runtime/error.h"
+
+/* Newer than some headers (Linux 5.10 / 5.12). */
+#include <sys/mount.h>
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+#ifndef MOUNT_ATTR_NOSYMFOLLOW
+#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#endif
 #include "runtime/spec.h"
 
 struct jl_mount_opts {

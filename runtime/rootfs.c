@@ -20,13 +20,6 @@
 #include "runtime/paths.h"
 #include "runtime/util.h"
 
-#ifndef MS_NOSYMFOLLOW
-#define MS_NOSYMFOLLOW 256
-#endif
-#ifndef MOUNT_ATTR_NOSYMFOLLOW
-#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
-#endif
-
 /* glibc 2.36 has no wrappers for the new mount API. */
 static int sys_open_tree(int dfd, const char *path, unsigned int flags)
 {

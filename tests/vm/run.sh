@@ -36,6 +36,9 @@
 #   VM_SCRIPT_TIMEOUT  default seconds per guest script (default 120; a script can ask for
 #                      more with a line "# vm-timeout: SECONDS")
 #   VM_TESTS           only run guest scripts whose file name matches this glob
+#   VM_GUEST_DIR       take the guest scripts (*.sh) from this directory instead of
+#                      tests/vm/guest (e.g. tests/bench/vm); its files/ and src/, if any,
+#                      are added to tests/vm/guest's, which stay available
 #   VM_KEEP=1          keep the work dir (initramfs, disk, console log) and print its path
 #   VM_VERBOSE=1       copy the guest console to stderr while it runs
 #   VM_MEM, VM_SMP     guest RAM in MiB (1024) and CPUs (2)
@@ -54,6 +57,10 @@ VM_SCRIPT_TIMEOUT=${VM_SCRIPT_TIMEOUT:-120}
 VM_MEM=${VM_MEM:-1024}
 VM_SMP=${VM_SMP:-2}
 VM_TESTS=${VM_TESTS:-*}
+VM_GUEST_DIR=$(cd "${VM_GUEST_DIR:-$HERE/guest}" && pwd) || { echo "not ok 1 - vm: VM_GUEST_DIR not found"; exit 1; }
+# The directories whose files/ and src/ go into the guest: tests/vm/guest, then VM_GUEST_DIR.
+GUEST_DIRS=$HERE/guest
+[ "$VM_GUEST_DIR" = "$HERE/guest" ] || GUEST_DIRS="$GUEST_DIRS $VM_GUEST_DIR"
 # virtio_pci + virtio_blk: the raw test disk (/dev/vda, for io.max); overlay, loop: images;
 # veth, bridge, 8021q, tun, nf_tables + nft_*: container networks and NAT / port forwards.
 MODULES="virtio_pci virtio_blk overlay loop veth bridge 8021q tun nf_tables nft_chain_nat nft_nat nft_masq nft_ct ${VM_MODULES:-}"
@@ -85,7 +92,7 @@ trap 'exit 130' INT TERM
 
 # ---- host packages ------------------------------------------------------------------
 pkgs="qemu-system-x86 busybox-static cpio gzip coreutils util-linux"
-ls "$HERE"/guest/src/*.c >/dev/null 2>&1 && pkgs="$pkgs gcc libc6-dev"
+for d in $GUEST_DIRS; do ls "$d"/src/*.c >/dev/null 2>&1 && pkgs="$pkgs gcc libc6-dev" && break; done
 # shellcheck disable=SC2086 # a word list
 "$ROOT/tests/deps.sh" $pkgs >&2 || die "could not install host packages: $pkgs"
 $BUSYBOX --list >/dev/null 2>&1 || die "$BUSYBOX (busybox-static) missing"
@@ -303,19 +310,21 @@ done
 
 # guest scripts, files, static helpers
 n_scripts=0
-for s in "$HERE"/guest/*.sh; do
+for s in "$VM_GUEST_DIR"/*.sh; do
 	[ -f "$s" ] || continue
 	# shellcheck disable=SC2254 # VM_TESTS is a glob
 	case $(basename "$s") in $VM_TESTS) ;; *) continue ;; esac
 	install -m 755 "$s" "$R/vm/guest/"
 	n_scripts=$((n_scripts + 1))
 done
-[ "$n_scripts" -gt 0 ] || die "no guest scripts match tests/vm/guest/$VM_TESTS"
-[ -d "$HERE/guest/files" ] && cp -a "$HERE/guest/files/." "$R/vm/files/"
-for c in "$HERE"/guest/src/*.c; do
-	[ -f "$c" ] || continue
-	gcc -static -O2 -Wall -o "$R/vm/bin/$(basename "$c" .c)" "$c" >&2 ||
-		die "gcc -static $(basename "$c") failed"
+[ "$n_scripts" -gt 0 ] || die "no guest scripts match $VM_GUEST_DIR/$VM_TESTS"
+for d in $GUEST_DIRS; do
+	[ -d "$d/files" ] && cp -a "$d/files/." "$R/vm/files/"
+	for c in "$d"/src/*.c; do
+		[ -f "$c" ] || continue
+		gcc -static -O2 -Wall -o "$R/vm/bin/$(basename "$c" .c)" "$c" >&2 ||
+			die "gcc -static $(basename "$c") failed"
+	done
 done
 
 # busybox rootfs for container bundles
