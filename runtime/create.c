@@ -219,6 +219,8 @@ static int prepare_init(struct jl_creator *c, struct jl_err **err)
 	in->envp = jl_process_envp(in->process);
 	in->argv = jl_process_argv(in->process);
 	in->run_create_hooks = any_init_hooks(c->spec);
+	in->id = c->o->id;
+	in->new_keyring = !c->o->no_new_keyring;
 	const char *cg_dir = NULL;
 	cleanup_free char *cg_abs = NULL;
 	if (c->cg.path)

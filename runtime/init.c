@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/hooks.h"
@@ -158,6 +159,27 @@ static int late_namespaces(struct jl_init *c, struct jl_err **err)
 	return 0;
 }
 
+/* Keys are not namespaced: without a session keyring of its own the
+ * container would share (and could read) the caller's.  runc's name for it. */
+static int join_keyring(struct jl_init *c, struct jl_err **err)
+{
+	if (!c->new_keyring)
+		return 0;
+	char name[300];
+	snprintf(name, sizeof(name), "_ses.%s", c->id);
+	const long join_session_keyring = 1; /* KEYCTL_JOIN_SESSION_KEYRING */
+	if (syscall(SYS_keyctl, join_session_keyring, name) < 0 && errno != ENOSYS) {
+		/* Some kernels (and seccomp'd callers) refuse keyrings in a user
+		 * namespace; runc carries on there too. */
+		if (errno == EACCES || errno == EPERM || errno == EDQUOT) {
+			jl_debug("no new session keyring: %s", strerror(errno));
+			return 0;
+		}
+		return jl_err_sys(err, "join a new session keyring");
+	}
+	return 0;
+}
+
 static int set_names(struct jl_init *c, struct jl_err **err)
 {
 	const char *h = c->spec->hostname, *d = c->spec->domainname;
@@ -265,6 +287,8 @@ static int setup_environment(struct jl_init *c, struct jl_err **err)
 		r = late_namespaces(c, err);
 	if (r == 0)
 		r = set_names(c, err);
+	if (r == 0)
+		r = join_keyring(c, err);
 	if (r == 0)
 		r = jl_rootfs_mount_all(&c->rootfs, err);
 	if (r == 0 && c->run_create_hooks)

@@ -39,6 +39,8 @@ struct jl_init {
 	bool cloned_ns[NS__COUNT]; /* created by clone3 itself (fast path) */
 	bool two_step;             /* join first, then unshare, fork for a new pid ns */
 
+	const char *id;
+	bool new_keyring; /* join a fresh session keyring (not --no-new-keyring) */
 	bool run_create_hooks; /* the runtime runs prestart/createRuntime: stop and wait */
 	const char *state_creating; /* state JSON for createContainer hooks */
 	const char *state_created;  /* for startContainer hooks */

@@ -407,3 +407,15 @@ fd_list() {
 	[ "$rc" -eq 7 ]
 	assert_gone "$ID"
 }
+
+@test "the container gets its own session keyring unless --no-new-keyring" {
+	cfg '.linux.maskedPaths -= ["/proc/keys"]'
+	set_args cat /proc/keys
+	run jaula run -b "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"_ses.$ID"* ]]
+	# another id: the first keyring may linger until the kernel's key gc
+	run jaula run --no-new-keyring -b "$BUNDLE" "$ID-nk"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"_ses.$ID-nk"* ]]
+}
