@@ -148,3 +148,19 @@ JSON
 	[[ "$output" == *"Seccomp:	2"* ]]
 	[[ "$output" == *"Permission denied"* ]]
 }
+
+@test "a joining process stays non-dumpable until its execve" {
+	start_sleeper
+	jaula pause "$ID"
+	# --ignore-paused: the process is held, frozen, just before its execve
+	jaula exec -d --ignore-paused -u 1000:1000 --pid-file "$BATS_TEST_TMPDIR/p" "$ID" sleep 100 </dev/null
+	pid=$(cat "$BATS_TEST_TMPDIR/p")
+	grep -q '^Uid:.*1000' /proc/$pid/status
+	# non-dumpable: its /proc files stay root's although it runs as 1000
+	[ "$(stat -c %u /proc/$pid/fd)" = 0 ]
+	jaula resume "$ID"
+	for i in $(seq 100); do [ "$(cat /proc/$pid/comm)" = sleep ] && break; sleep 0.02; done
+	[ "$(cat /proc/$pid/comm)" = sleep ]
+	# after execve the kernel makes it dumpable again: its files are its own
+	[ "$(stat -c %u /proc/$pid/fd)" = 1000 ]
+}

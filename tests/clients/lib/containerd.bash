@@ -3,9 +3,12 @@
 # and OOM watchers of containerd and its shims touch nothing of the caller's),
 # stopped by its own PID.
 
-# containerd_start DIR [EXTRA-TOML]: start it, wait for its socket.
+# containerd_start DIR [EXTRA-TOML]: start it, wait for its socket.  Without
+# EXTRA-TOML the CRI plugin is disabled (ctr needs none of it).
 containerd_start() {
 	export CTD=$1
+	local cri=', "io.containerd.grpc.v1.cri"'
+	[ -n "${2:-}" ] && cri=
 	mkdir -p "$CTD"
 	cat >"$CTD/config.toml" <<CONF
 version = 2
@@ -13,7 +16,7 @@ root = "$CTD/root"
 state = "$CTD/state"
 disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
 	"io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs",
-	"io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+	"io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"$cri]
 
 [grpc]
   address = "$CTD/containerd.sock"

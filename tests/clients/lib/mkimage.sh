@@ -2,7 +2,8 @@
 # The test image, built locally (no registry): busybox-static with a link per
 # applet and a minimal /etc, as an OCI layout made with umoci, plus an
 # oci-archive and a docker-archive tarball of it for `podman load` and
-# `ctr images import`.  Name: localhost/jaula-bb:latest.
+# `ctr images import`.  Name: localhost/jaula-bb:latest; and
+# localhost/jaula-pause:latest, the pod sandbox image of the CRI tests.
 set -eu
 out=$1
 name=localhost/jaula-bb:latest
@@ -33,7 +34,11 @@ chmod 1777 "$r/tmp"
 umoci repack --image layout:bb bundle
 umoci config --image layout:bb --config.cmd=/bin/sh --config.workingdir=/ \
 	--config.env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# The pod sandbox ("pause") image for the CRI tests: same layer, a command
+# that waits forever.
+umoci config --image layout:bb --tag pause --config.cmd=sleep --config.cmd=2147483647
 umoci gc --layout layout
 rm -rf bundle
 skopeo copy -q "oci:layout:bb" "oci-archive:$out/image.oci.tar:$name"
 skopeo copy -q "oci:layout:bb" "docker-archive:$out/image.docker.tar:$name"
+skopeo copy -q "oci:layout:pause" "oci-archive:$out/pause.oci.tar:localhost/jaula-pause:latest"
