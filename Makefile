@@ -41,7 +41,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test test-vm test-clients unit valgrind integration asan demo clean help install bench
+.PHONY: fuzz all deps test test-vm test-clients unit valgrind integration asan demo clean help install bench
 
 all: $(BUILD)/jaula $(HELPER_BIN)
 
@@ -94,6 +94,17 @@ deps:
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
+# libFuzzer over the config parser: `make fuzz FUZZ_SECONDS=60`.  Seeds are
+# the example config and the unit tests' fixtures.
+FUZZ_SECONDS ?= 30
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz STATIC=0 CC=clang \
+		CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' build/fuzz/libjaula.a
+	clang -O1 -g -std=gnu11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+		tests/fuzz/fuzz_spec.c build/fuzz/libjaula.a $(LDLIBS) -o build/fuzz/fuzz_spec
+	@mkdir -p build/fuzz/corpus && cp config.json.example build/fuzz/corpus/
+	build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus
+
 # cgroup v2 enforcement in a QEMU guest (tests/vm/run.sh)
 test-vm: all
 	@JAULA=$(abspath $(BUILD)/jaula) tests/vm/run.sh
@@ -142,6 +153,7 @@ help:
 	@echo "make test-clients  podman and containerd driving jaula"
 	@echo "make asan       build and unit-test with address+undefined sanitizers"
 	@echo "make demo       run a busybox container"
+	@echo "make fuzz       libFuzzer on the config parser (FUZZ_SECONDS=30)"
 	@echo "make bench      benchmarks against runc and crun"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -176,12 +176,25 @@ int jl_container_kill(const struct jl_global *g, const char *id, int sig, bool a
 	if (dirfd < 0)
 		return dirfd;
 	int r;
-	if (jl_state_status(dirfd, &st) == JL_STATUS_STOPPED && !(all && st.cgroup_path))
-		r = jl_err_code(err, ESRCH, "container \"%s\": container not running", id);
-	else if (all && st.cgroup_path)
+	bool stopped = jl_state_status(dirfd, &st) == JL_STATUS_STOPPED;
+	if (all && st.cgroup_path) {
 		r = kill_all(&st, sig, err);
-	else
+		/* A stopped container whose cgroup is gone has nothing left. */
+		if (r == -ENOENT && stopped) {
+			jl_err_free(err);
+			r = 0;
+		}
+	} else if (stopped && all) {
+		/* The runc shim sends kill --all after the init of a container
+		 * that shares a pid namespace (a Kubernetes pod) exits, to reap
+		 * what it left; like runc, nothing to find is a success.
+		 * Without a cgroup jaula cannot find those processes. */
+		r = 0;
+	} else if (stopped) {
+		r = jl_err_code(err, ESRCH, "container \"%s\": container not running", id);
+	} else {
 		r = kill_init(&st, sig, err);
+	}
 	jl_state_free(&st);
 	return r;
 }

@@ -146,6 +146,12 @@ fig_rss_exec() {
 	rss_cmd "${RT_ARGV[@]}" exec "${EXEC_TARGET[$1]}" /bin/true
 }
 
+# --- 6. smallest memory.max for `run echo ok`, in the QEMU guest ----------
+# One bisection per runtime in one guest boot (fig_memmax_setup), so the
+# figure has one sample per column; see tests/bench/vm/.
+# shellcheck source=../vm/host.bash
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/host.bash"
+
 # --- the table, in order ------------------------------------------------------
 figure run "$BENCH_N" ms "1. run /bin/true, sequential"
 figure csd "$BENCH_N" ms "2. create + start + delete -f"
@@ -156,7 +162,7 @@ count_row par_fail par "3. $BENCH_PAR in parallel: failed containers (all rounds
 figure exec "$BENCH_N" ms "4. exec /bin/true"
 figure rss_run "$BENCH_N" KiB "5. peak RSS, run"
 figure rss_exec "$BENCH_N" KiB "5. peak RSS, exec"
-placeholder "6. memory.max bisection" "TODO: needs the QEMU guest (tests/vm)"
+figure memmax 1 KiB "6. smallest memory.max for run echo ok (QEMU guest, bisection)"
 placeholder "7. image: jaula run IMAGE" "n/a: images not implemented in jaula yet"
 placeholder "8. network: bridge + port publish" "n/a: networking not implemented in jaula yet"
 placeholder "9. sandbox -- /bin/true" "n/a: sandbox not implemented in jaula yet"

@@ -44,6 +44,8 @@ cell() {
 	local fails=${FAILS[$key.$rt]:-0} note=''
 	[ "$fails" -gt 0 ] && note=" **$fails failed**"
 	[ "$n" = 0 ] && { echo "fail$note"; return; }
+	# one sample (figure 6): no range to show
+	[ "$n" = 1 ] && { echo "$(fmt_value "$med" "$unit")$note"; return; }
 	echo "$(fmt_value "$med" "$unit") ($(fmt_value "$min" "$unit")–$(fmt_value "$max" "$unit"))$note"
 }
 
@@ -137,6 +139,8 @@ conditions() {
 - floor: \`unshare -m -u -i -n -p -f chroot ROOTFS /bin/true\`; for exec, \`nsenter -t PID -m -u -i -n -p -r -w /bin/true\` into an unshare'd chrooted sleeper.
 - method: $BENCH_WARMUP warm-up round(s), then $BENCH_N rounds ($BENCH_PAR_ROUNDS for parallel) interleaved jaula, jaula (no cgroup), crun, runc, floor in every round; cells are median (min–max); ratios are the median of per-round ratios.  Wall time by a small C driver (build/bench/benchexec, CLOCK_MONOTONIC around fork/exec/wait only; stdio /dev/null).  Peak RSS: GNU \`/usr/bin/time -f %M\` = wait4's ru_maxrss: the largest RSS of the runtime process over its life (across jaula's memfd re-exec) or of any descendant it waited for (the container init, which becomes /bin/true), not a sum.  Parallel: all $BENCH_PAR \`run\`s forked at once on $(nproc) CPUs.  Took ${BENCH_SECONDS}s.
 EOF
+	# figure 6 ran in a VM under other conditions: its own line, when it ran
+	if declare -F memmax_conditions >/dev/null; then memmax_conditions; fi
 }
 
 report_write() {

@@ -18,6 +18,7 @@
 #   # memmax rt=RT kib=N lo=N status=found|above-hi|below-lo runs=N secs=N
 #   # memmax-fail rt=RT kib=N mode=oom-kill|no-oom|... rc=N killed=NAMES err=TEXT
 #   # memmax-peak rt=RT kib=N current=N    (memory.peak / memory.current at exec, 64 MiB)
+#   # memmax-guest TEXT                      (kernel, CPUs, RAM, controllers)
 # shellcheck source-path=SCRIPTDIR disable=SC1090 # /vm/tap.sh is tests/vm/tap.sh
 . "$VM_TAP"
 # shellcheck source=../../vm/guest/files/jaula-lib.sh
@@ -65,7 +66,8 @@ have_rt() {
 # cgroupfs manager would leave its ancestors, so none of them has to.
 mkparent() {
 	mkdir -p "$CG/$1"
-	for _c in $(cat "$CG/$(dirname "$1")/cgroup.subtree_control"); do
+	read -r _ctrls <"$CG/$(dirname "$1")/cgroup.subtree_control"
+	for _c in $_ctrls; do
 		echo "+$_c" >"$CG/$1/cgroup.subtree_control" 2>/dev/null
 	done
 }
@@ -165,6 +167,7 @@ if ! make_template; then
 	not_ok "runc spec + jq make the config template (are runc and jq in VM_EXTRA_BINS?)"
 	tap_end
 fi
+echo "# memmax-guest kernel $(uname -r), $(nproc) vCPUs, $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo), cgroup2 controllers: $(cat $CG/cgroup.controllers)"
 ok "config template: runc spec, ociVersion 1.0.2, echo ok, memory.limit = swap"
 diag "template: $(jq -c '{ociVersion, args: .process.args, ns: [.linux.namespaces[].type], res: .linux.resources}' "$W/template.json")"
 mkparent "$PARENT"
