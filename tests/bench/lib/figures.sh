@@ -147,8 +147,8 @@ fig_rss_exec() {
 }
 
 # --- 6. smallest memory.max for `run echo ok`, in the QEMU guest ----------
-# One bisection per runtime in one guest boot (fig_memmax_setup), so the
-# figure has one sample per column; see tests/bench/vm/.
+# One guest boot (fig_memmax_setup) bisects twice per runtime: a round is
+# one bisection; see tests/bench/vm/.
 # shellcheck source=../vm/host.bash
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/host.bash"
 
@@ -162,7 +162,7 @@ count_row par_fail par "3. $BENCH_PAR in parallel: failed containers (all rounds
 figure exec "$BENCH_N" ms "4. exec /bin/true"
 figure rss_run "$BENCH_N" KiB "5. peak RSS, run"
 figure rss_exec "$BENCH_N" KiB "5. peak RSS, exec"
-figure memmax 1 KiB "6. smallest memory.max for run echo ok (QEMU guest, bisection)"
+figure memmax 2 KiB "6. smallest memory.max for run echo ok (QEMU guest, bisection)"
 placeholder "7. image: jaula run IMAGE" "n/a: images not implemented in jaula yet"
 placeholder "8. network: bridge + port publish" "n/a: networking not implemented in jaula yet"
 placeholder "9. sandbox -- /bin/true" "n/a: sandbox not implemented in jaula yet"

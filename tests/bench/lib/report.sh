@@ -53,7 +53,8 @@ ratio_cell() {
 	local r
 	r=$(ratio "$1" "$2" "$3")
 	[ "$r" = - ] && { echo -; return; }
-	awk -v r="$r" 'BEGIN { printf("%.2f×", r) }'
+	# two significant digits also for small ratios (figure 6: jaula/runc)
+	awk -v r="$r" 'BEGIN { printf(r < 0.1 ? "%.3f×" : "%.2f×", r) }'
 }
 
 table() {

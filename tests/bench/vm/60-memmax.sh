@@ -6,8 +6,9 @@
 # its own cgroupfs manager creating the container's cgroup and writing memory.max.
 #
 # Bisection in KiB, to MEMMAX_STEP KiB (a page), between MEMMAX_LO (expected to fail)
-# and MEMMAX_HI (expected to pass).  A limit passes when three runs in a row exit 0
-# and print "ok"; the first failed run fails it.  Each run's cgroup lives below a
+# and MEMMAX_HI (expected to pass), MEMMAX_ROUNDS times per runtime (the figure's
+# rounds in tests/bench/lib/figures.sh).  A limit passes when three runs in a row exit
+# 0 and print "ok"; the first failed run fails it.  Each run's cgroup lives below a
 # parent cgroup of ours, /membench/RUNTIME, whose memory.events counts the
 # descendants' events (cgroup v2 events are hierarchical), so why a run failed can be
 # read after the runtime removed the container's cgroup: an OOM kill (oom_kill, and
@@ -15,8 +16,8 @@
 # runtime's error message).
 #
 # Output for the host: TAP results plus lines
-#   # memmax rt=RT kib=N lo=N status=found|above-hi|below-lo runs=N secs=N
-#   # memmax-fail rt=RT kib=N mode=oom-kill|no-oom|... rc=N killed=NAMES err=TEXT
+#   # memmax rt=RT round=N kib=N lo=N status=found|above-hi|below-lo runs=N secs=N
+#   # memmax-fail rt=RT round=N kib=N mode=oom-kill|no-oom|... rc=N killed=NAMES err=TEXT
 #   # memmax-peak rt=RT kib=N current=N    (memory.peak / memory.current at exec, 64 MiB)
 #   # memmax-guest TEXT                      (kernel, CPUs, RAM, controllers)
 # shellcheck source-path=SCRIPTDIR disable=SC1090 # /vm/tap.sh is tests/vm/tap.sh
@@ -28,6 +29,7 @@ MEMMAX_LO=4
 MEMMAX_HI=65536
 MEMMAX_STEP=4
 MEMMAX_TRIES=3
+MEMMAX_ROUNDS=2
 W=/tmp/membench
 STATE=/run/membench
 PARENT=membench
@@ -129,16 +131,25 @@ passes() {
 	done
 }
 
-# bisect RT: sets FOUND (KiB), LOW (the largest failing limit) and STATUS.
+# bisect RT LO HI: the smallest passing limit above LO, up to HI: sets FOUND (KiB),
+# LOW (the largest failing limit) and STATUS.  A window that misses the threshold
+# (LO passes, HI fails) is widened to the whole range on that side.
 bisect() {
-	LOW=$MEMMAX_LO
-	FOUND=$MEMMAX_HI
-	if passes "$1" "$MEMMAX_LO"; then
-		STATUS=below-lo FOUND=$MEMMAX_LO LOW=0
+	LOW=$2 FOUND=$3
+	if passes "$1" "$LOW"; then
+		if [ "$LOW" -le $MEMMAX_LO ]; then
+			STATUS=below-lo FOUND=$LOW LOW=0
+			return
+		fi
+		bisect "$1" $MEMMAX_LO "$LOW"
 		return
 	fi
-	if ! passes "$1" "$MEMMAX_HI"; then
-		STATUS=above-hi LOW=$MEMMAX_HI
+	if ! passes "$1" "$FOUND"; then
+		if [ "$FOUND" -ge $MEMMAX_HI ]; then
+			STATUS=above-hi LOW=$FOUND
+			return
+		fi
+		bisect "$1" "$FOUND" $MEMMAX_HI
 		return
 	fi
 	while [ $((FOUND - LOW)) -gt $MEMMAX_STEP ]; do
@@ -167,29 +178,50 @@ if ! make_template; then
 	not_ok "runc spec + jq make the config template (are runc and jq in VM_EXTRA_BINS?)"
 	tap_end
 fi
-echo "# memmax-guest kernel $(uname -r), $(nproc) vCPUs, $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo), cgroup2 controllers: $(cat $CG/cgroup.controllers)"
+echo "# memmax-guest kernel $(uname -r), $(nproc) vCPUs, $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo), cgroup2 controllers: $(cat "$CG/cgroup.controllers")"
 ok "config template: runc spec, ociVersion 1.0.2, echo ok, memory.limit = swap"
 diag "template: $(jq -c '{ociVersion, args: .process.args, ns: [.linux.namespaces[].type], res: .linux.resources}' "$W/template.json")"
 mkparent "$PARENT"
+RUNTIMES=
 for rt in jaula crun runc; do
-	if ! have_rt "$rt"; then
+	if have_rt "$rt"; then
+		RUNTIMES="$RUNTIMES $rt"
+		mkparent "$PARENT/$rt"
+	else
 		skip "$rt: bisection of memory.max" "no $rt in the guest"
-		continue
 	fi
-	mkparent "$PARENT/$rt"
-	: >"$W/$rt.fails"
-	t0=$(uptime_ms)
-	n0=$N
-	bisect "$rt"
-	secs=$((($(uptime_ms) - t0) / 1000))
-	echo "# memmax rt=$rt kib=$FOUND lo=$LOW status=$STATUS runs=$((N - n0)) secs=$secs"
-	check "$rt: smallest memory.max for 'echo ok' = $FOUND KiB ($STATUS, $((N - n0)) runs, ${secs}s)" \
-		[ "$STATUS" = found ]
-	# Why it fails: just below the threshold and at the bottom of the range.
-	for k in $LOW $MEMMAX_LO; do
-		f=$(grep "^$k " "$W/$rt.fails" | tail -n 1)
-		[ -n "$f" ] && echo "# memmax-fail rt=$rt kib=$f"
+done
+# Round 1 bisects the whole range; later rounds (interleaved, so a drift of the
+# machine hits every runtime alike) bisect from half to twice round 1's number.
+round=0
+while [ $round -lt $MEMMAX_ROUNDS ]; do
+	round=$((round + 1))
+	for rt in $RUNTIMES; do
+		: >"$W/$rt.fails"
+		t0=$(uptime_ms)
+		n0=$N
+		if [ $round = 1 ]; then
+			bisect "$rt" $MEMMAX_LO $MEMMAX_HI
+			eval "FIRST_$rt=\$FOUND"
+		else
+			f1=
+			eval "f1=\$FIRST_$rt"
+			lo=$((f1 / 2 / MEMMAX_STEP * MEMMAX_STEP))
+			hi=$((f1 * 2))
+			[ $lo -lt $MEMMAX_LO ] && lo=$MEMMAX_LO
+			[ $hi -gt $MEMMAX_HI ] && hi=$MEMMAX_HI
+			bisect "$rt" $lo $hi
+		fi
+		secs=$((($(uptime_ms) - t0) / 1000))
+		echo "# memmax rt=$rt round=$round kib=$FOUND lo=$LOW status=$STATUS runs=$((N - n0)) secs=$secs"
+		check "$rt, round $round: smallest memory.max for 'echo ok' = $FOUND KiB ($STATUS, $((N - n0)) runs, ${secs}s)" \
+			[ "$STATUS" = found ]
+		# Why it fails: just below the number, and (round 1) at the bottom of the range.
+		for k in $LOW $MEMMAX_LO; do
+			f=$(grep "^$k " "$W/$rt.fails" | tail -n 1)
+			[ -n "$f" ] && echo "# memmax-fail rt=$rt round=$round kib=$f"
+		done
+		[ $round = 1 ] && peak "$rt"
 	done
-	peak "$rt"
 done
 tap_end

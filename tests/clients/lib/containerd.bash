@@ -53,14 +53,14 @@ containerd_stop() {
 	local pid i
 	pid=$(cat "$CTD/pid")
 	kill "$pid" 2>/dev/null
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	kill -9 "$pid" 2>/dev/null
 	if [ -d "$CTD_CGROUP" ]; then
 		echo 1 >"$CTD_CGROUP/cgroup.kill"
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			[ -z "$(cat "$CTD_CGROUP/cgroup.procs")" ] && break
 			sleep 0.1
 		done

@@ -15,11 +15,16 @@ W=/mnt
 mount -t tmpfs -o mode=0755 jaula-clients "$W" || { echo "not ok 1 - mount a tmpfs on $W"; exit 1; }
 mkdir -p "$W/cg-host" "$W/up/var-lib" "$W/up/etc" "$W/work/var-lib" "$W/work/etc" "$W/tmp"
 mount -t cgroup2 none "$W/cg-host" || { echo "not ok 1 - mount cgroup2"; exit 1; }
-mount -t tmpfs -o mode=0755 jaula-clients-run /run
-mount -t tmpfs -o mode=1777 jaula-clients-vartmp /var/tmp
-mount -t overlay jaula-clients-var-lib \
+# No state may reach the host: a mount that fails stops the run.
+must() {
+	"$@" || { echo "not ok 1 - $*"; exit 1; }
+}
+must mount -t tmpfs -o mode=0755 jaula-clients-run /run
+must mount -t tmpfs -o mode=1777 jaula-clients-vartmp /var/tmp
+must mount -t overlay jaula-clients-var-lib \
 	-o "lowerdir=/var/lib,upperdir=$W/up/var-lib,workdir=$W/work/var-lib" /var/lib
-mount -t overlay jaula-clients-etc -o "lowerdir=/etc,upperdir=$W/up/etc,workdir=$W/work/etc" /etc
+must mount -t overlay jaula-clients-etc \
+	-o "lowerdir=/etc,upperdir=$W/up/etc,workdir=$W/work/etc" /etc
 ip link set lo up 2>/dev/null
 
 cg=jaula-clients-$$
@@ -37,7 +42,7 @@ rc=$?
 # Whatever a failed test left behind: kill the cgroup tree, then remove it
 # from the leaves up.
 echo 1 >"$W/cg-host/$cg/cgroup.kill" 2>/dev/null
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	[ -z "$(find "$W/cg-host/$cg" -name cgroup.procs -exec cat {} + 2>/dev/null)" ] && break
 	sleep 0.1
 done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced: a private podman configuration under $CLIENTS_WORK/podman, given
 # to podman only through CONTAINERS_CONF, CONTAINERS_STORAGE_CONF and
 # CONTAINERS_REGISTRIES_CONF (nothing under /etc is read for these).
