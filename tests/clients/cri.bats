@@ -28,7 +28,7 @@ WRAP
 	c images import "$CLIENTS_IMAGE/pause.oci.tar" >/dev/null
 }
 
-# The CRI section of config.toml (README-section.md shows the same).
+# The CRI section of config.toml (the README shows the same).
 cri_config() {
 	local p='plugins."io.containerd.grpc.v1.cri"'
 	cat <<CONF
