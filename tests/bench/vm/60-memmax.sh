@@ -178,7 +178,7 @@ if ! make_template; then
 	not_ok "runc spec + jq make the config template (are runc and jq in VM_EXTRA_BINS?)"
 	tap_end
 fi
-echo "# memmax-guest kernel $(uname -r), $(nproc) vCPUs, $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo), cgroup2 controllers: $(cat "$CG/cgroup.controllers")"
+echo "# memmax-guest kernel $(uname -r), $(nproc) vCPU(s), $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo), cgroup2 controllers: $(cat "$CG/cgroup.controllers")"
 ok "config template: runc spec, ociVersion 1.0.2, echo ok, memory.limit = swap"
 diag "template: $(jq -c '{ociVersion, args: .process.args, ns: [.linux.namespaces[].type], res: .linux.resources}' "$W/template.json")"
 mkparent "$PARENT"
