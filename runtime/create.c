@@ -495,6 +495,17 @@ static int create_steps(struct jl_creator *c, struct jl_err **err)
 	return r;
 }
 
+/* An init that died without a word was most likely killed: when the
+ * kernel's OOM killer did it, say so (memory.max below what setup needs). */
+static void explain_death(struct jl_creator *c, struct jl_err **err)
+{
+	if (!err || !*err || !strstr((*err)->msg, "exited unexpectedly") || c->cg.fd < 0)
+		return;
+	if (cg_read_oom_kills(&c->cg) > 0)
+		jl_err_wrap(err, "the container init was OOM-killed (is linux.resources.memory.limit "
+				 "too low?)");
+}
+
 int jl_creator_create(struct jl_creator *c, struct jl_err **err)
 {
 	c->dirfd = c->sync_fd = c->pidfd = c->master = -1;
@@ -516,6 +527,7 @@ int jl_creator_create(struct jl_creator *c, struct jl_err **err)
 	c->dir_created = true;
 	r = create_steps(c, err);
 	if (r < 0) {
+		explain_death(c, err);
 		jl_creator_abort(c);
 		return r;
 	}
