@@ -183,3 +183,13 @@ int cli_need_args(const struct cli_command *cmd, const struct cli_list *pos, siz
 				  cmd->name, cmd->name, cmd->usage);
 	return 0;
 }
+
+int cli_parse_no_args(const struct cli_command *cmd, int argc, char **argv, struct jl_err **err)
+{
+	struct cli_list pos = {0};
+	int r = cli_parse(cmd, argc, argv, &pos, err);
+	if (r == 0)
+		r = cli_need_args(cmd, &pos, 0, 0, err);
+	cli_list_free(&pos);
+	return r;
+}

@@ -47,6 +47,9 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_l
 void cli_usage(const struct cli_command *cmd, FILE *out);
 void cli_list_free(struct cli_list *l);
 
+/* For commands without positional arguments: parse and refuse any. */
+int cli_parse_no_args(const struct cli_command *cmd, int argc, char **argv, struct jl_err **err);
+
 /* Positional-count check with runc's message. */
 int cli_need_args(const struct cli_command *cmd, const struct cli_list *pos, size_t min,
 		  size_t max, struct jl_err **err);

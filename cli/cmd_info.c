@@ -11,12 +11,8 @@ int cmd_features(struct cli_ctx *ctx, int argc, char **argv)
 	(void)ctx;
 	struct cli_command cmd = {"features", "", "Print what this build supports (features.md JSON).",
 				  NULL, 0, false};
-	struct cli_list pos = {0};
 	struct jl_err *err = NULL;
-	int r = cli_parse(&cmd, argc, argv, &pos, &err);
-	if (r == 0)
-		r = cli_need_args(&cmd, &pos, 0, 0, &err);
-	cli_list_free(&pos);
+	int r = cli_parse_no_args(&cmd, argc, argv, &err);
 	if (r != 0)
 		return r > 0 ? 0 : cli_fail(&err);
 	struct jl_buf out = {0};
@@ -37,12 +33,8 @@ int cmd_spec(struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_command cmd = {"spec", "[options]",
 				  "Write a default, locked-down config.json for `jaula run`.", opts,
 				  ARRAY_SIZE(opts), false};
-	struct cli_list pos = {0};
 	struct jl_err *err = NULL;
-	int r = cli_parse(&cmd, argc, argv, &pos, &err);
-	if (r == 0)
-		r = cli_need_args(&cmd, &pos, 0, 0, &err);
-	cli_list_free(&pos);
+	int r = cli_parse_no_args(&cmd, argc, argv, &err);
 	if (r != 0)
 		return r > 0 ? 0 : cli_fail(&err);
 	struct jl_buf out = {0};

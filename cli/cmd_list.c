@@ -37,15 +37,11 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	struct cli_command cmd = {"list", "[options]", "List the containers under --root.", opts,
 				  ARRAY_SIZE(opts), false};
-	struct cli_list pos = {0};
 	struct jl_err *err = NULL;
-	int r = cli_parse(&cmd, argc, argv, &pos, &err);
-	if (r == 0)
-		r = cli_need_args(&cmd, &pos, 0, 0, &err);
+	int r = cli_parse_no_args(&cmd, argc, argv, &err);
 	if (r == 0 && strcmp(format, "table") && strcmp(format, "json"))
 		r = jl_err_code(&err, EINVAL, "list: --format: unknown format \"%s\" (table or json)",
 			       format);
-	cli_list_free(&pos);
 	if (r != 0)
 		return r > 0 ? 0 : cli_fail(&err);
 	if (!strcmp(format, "json") && !quiet) {

@@ -398,40 +398,48 @@ void spec_free(struct spec *s)
 	free(s);
 }
 
-int spec_parse_process(const char *text, size_t len, const char *name, struct jl_arena *arena,
-		       jl_json_val *tree, struct spec_process *out, struct jl_err **err)
+/* One object parsed alone (exec's process.json, update's resources),
+ * with paths relative to it. */
+typedef int (*part_fn)(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, void *out);
+
+static int parse_part(const char *text, size_t len, const char *name, struct jl_arena *arena,
+		      jl_json_val *tree, part_fn fn, void *out, struct jl_err **err)
 {
-	memset(out, 0, sizeof(*out));
 	*tree = NULL;
 	int r = parse_tree(text, len, name, tree, err);
 	if (r < 0)
 		return r;
 	struct sp_ctx c = {.name = name, .arena = arena, .err = err};
-	r = sp_parse_process(&c, *tree, NULL, out);
+	r = fn(&c, *tree, NULL, out);
 	if (r < 0) {
 		jl_json_free(*tree);
 		*tree = NULL;
-		return r;
 	}
-	return 0;
+	return r < 0 ? r : 0;
+}
+
+static int process_part(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, void *out)
+{
+	return sp_parse_process(c, v, at, out);
+}
+
+static int resources_part(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, void *out)
+{
+	return sp_parse_resources(c, v, at, out);
+}
+
+int spec_parse_process(const char *text, size_t len, const char *name, struct jl_arena *arena,
+		       jl_json_val *tree, struct spec_process *out, struct jl_err **err)
+{
+	memset(out, 0, sizeof(*out));
+	return parse_part(text, len, name, arena, tree, process_part, out, err);
 }
 
 int spec_parse_resources(const char *text, size_t len, const char *name, struct jl_arena *arena,
 			 jl_json_val *tree, struct cg_resources *out, struct jl_err **err)
 {
 	memset(out, 0, sizeof(*out));
-	*tree = NULL;
-	int r = parse_tree(text, len, name, tree, err);
-	if (r < 0)
-		return r;
-	struct sp_ctx c = {.name = name, .arena = arena, .err = err};
-	r = sp_parse_resources(&c, *tree, NULL, out);
-	if (r < 0) {
-		jl_json_free(*tree);
-		*tree = NULL;
-		return r;
-	}
-	return 0;
+	return parse_part(text, len, name, arena, tree, resources_part, out, err);
 }
 
 const struct spec_namespace *spec_find_namespace(const struct spec *s, enum ns_type t)
