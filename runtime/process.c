@@ -5,6 +5,7 @@
 #include <linux/close_range.h>
 #include <linux/sched/types.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -237,19 +238,27 @@ int jl_process_prepare_fds(int n_preserved, const uint8_t *was_open, struct jl_e
 	return 0;
 }
 
+/* The kernel's struct sigaction for rt_sigaction(2) on x86-64, arm64 and
+ * the other generic-ABI architectures. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 void jl_process_reset_signals(void)
 {
 	/* execve(2) resets handlers but keeps SIG_IGN and the mask: besides our
 	 * own SIGPIPE, whatever the caller ignored would leak into the
 	 * container (a shell starts a background job with SIGINT and SIGQUIT
-	 * ignored).  glibc refuses its two internal signals: they are never
-	 * ignored. */
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigemptyset(&dfl.sa_mask);
+	 * ignored).  The raw syscall, because glibc's sigaction refuses its two
+	 * internal signals (32, 33), and a caller may still have them ignored:
+	 * CI runners do. */
+	struct kernel_sigaction dfl = {.handler = SIG_DFL};
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	uint64_t none = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 }

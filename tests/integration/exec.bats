@@ -117,6 +117,16 @@ JSON
 	[ "$(cat "$BATS_TEST_TMPDIR/fd3")" = to-fd-3 ]
 }
 
+@test "exec resets the signals its caller ignored or blocked" {
+	start_sleeper
+	run "$HELPERS/sigdisp" -i 2 -i 3 -i 32 -i 33 -b 10 -b 33 -- \
+		"$JAULA" --root "$STATE" exec "$ID" grep -E '^Sig(Ign|Blk):' /proc/self/status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+}
+
 @test "exec into a paused container is refused unless --ignore-paused" {
 	start_sleeper
 	jaula pause "$ID"

@@ -369,7 +369,10 @@ fd_list() {
 # --- signals -----------------------------------------------------------------
 
 @test "signals are default at exec: nothing ignored, nothing blocked" {
-	run_ctr grep -E '^Sig(Ign|Blk):' /proc/self/status
+	# a caller that ignores and blocks signals, glibc's own 32 and 33 too
+	set_args grep -E '^Sig(Ign|Blk):' /proc/self/status
+	run "$HELPERS/sigdisp" -i 2 -i 3 -i 32 -i 33 -b 10 -b 33 -- \
+		"$JAULA" --root "$STATE" run -b "$BUNDLE" "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"SigBlk:	0000000000000000"* ]]

@@ -19,13 +19,18 @@ trap cleanup EXIT
 MiB=1048576
 cg=$CG/jaula/st
 
-# A shell and a sleep under 32 MiB / 10 pids; on /tmp/st.go a 64 MiB hog is OOM-killed
+# A shell and a sleep under 32 MiB / 10 pids; on /tmp/st.go a 64 MiB hog is OOM-killed.
+# The shell blocks opening a fifo rather than polling with sleep, so pids.current
+# holds still while events --stats is compared with it.
 # while the container (its init, the shell) lives on.
 cfg_reset
 RES="\"memory\": {\"limit\": $((32 * MiB)), \"swap\": $((32 * MiB))}, \"pids\": {\"limit\": 10}, \"cpu\": {\"quota\": 50000, \"period\": 100000}"
-ARGS=$(jargs sh -c 'while [ ! -e /tmp/st.go ]; do sleep 0.1; done; memhog 64; echo "memhog status $?" >/tmp/st.done; exec sleep 1000')
+ARGS=$(jargs sh -c 'read go </tmp/st.go; memhog 64; echo "memhog status $?" >/tmp/st.done; exec sleep 1000')
 mkbundle $B/st
 rm -f $RFS/tmp/st.go $RFS/tmp/st.done
+mkfifo $RFS/tmp/st.go
+# A writer in the background: if the container is gone, nothing hangs the suite.
+release_st() { (echo go >$RFS/tmp/st.go &); }
 run_detached $B/st st
 
 # ---- events --stats ------------------------------------------------------------------
@@ -45,7 +50,7 @@ if have_cmd events; then
 	"$JAULA" --root "$JROOT" events --interval 10s st >/tmp/ev.out 2>&1 &
 	EV_PID=$!
 	sleep 0.5 # let it read the initial oom_kill count
-	touch $RFS/tmp/st.go
+	release_st
 	wait_for "[ -s $RFS/tmp/st.done ]"
 	check "the hog is OOM-killed inside the running container ($(cat $RFS/tmp/st.done 2>/dev/null))" \
 		[ "$(cat $RFS/tmp/st.done 2>/dev/null)" = "memhog status 137" ]
@@ -56,7 +61,7 @@ if have_cmd events; then
 	EV_PID=
 else
 	for d in "events --stats" "events: oom event"; do skip "$d" "needs jaula events"; done
-	touch $RFS/tmp/st.go
+	release_st
 fi
 
 # ---- update: memory and CPU, live ----------------------------------------------------
