@@ -19,10 +19,10 @@ trap cleanup EXIT
 MiB=1048576
 cg=$CG/jaula/st
 
-# A shell and a sleep under 32 MiB / 10 pids; on /tmp/st.go a 64 MiB hog is OOM-killed.
-# The shell blocks opening a fifo rather than polling with sleep, so pids.current
-# holds still while events --stats is compared with it.
-# while the container (its init, the shell) lives on.
+# A shell and a sleep under 32 MiB / 10 pids; on /tmp/st.go a 64 MiB hog is OOM-killed
+# while the container (its init, the shell) lives on.  The shell blocks opening a
+# fifo rather than polling with sleep, so pids.current holds still while
+# events --stats is compared with it.
 cfg_reset
 RES="\"memory\": {\"limit\": $((32 * MiB)), \"swap\": $((32 * MiB))}, \"pids\": {\"limit\": 10}, \"cpu\": {\"quota\": 50000, \"period\": 100000}"
 ARGS=$(jargs sh -c 'read go </tmp/st.go; memhog 64; echo "memhog status $?" >/tmp/st.done; exec sleep 1000')
