@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "runtime/caps.h"
+#include "runtime/ksigaction.h"
 #include "runtime/log.h"
 #include "runtime/util.h"
 
@@ -238,23 +239,13 @@ int jl_process_prepare_fds(int n_preserved, const uint8_t *was_open, struct jl_e
 	return 0;
 }
 
-/* The kernel's struct sigaction for rt_sigaction(2) on x86-64, arm64 and
- * the other generic-ABI architectures. */
-struct kernel_sigaction {
-	void (*handler)(int);
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
-
 void jl_process_reset_signals(void)
 {
 	/* execve(2) resets handlers but keeps SIG_IGN and the mask: besides our
 	 * own SIGPIPE, whatever the caller ignored would leak into the
 	 * container (a shell starts a background job with SIGINT and SIGQUIT
-	 * ignored).  The raw syscall, because glibc's sigaction refuses its two
-	 * internal signals (32, 33), and a caller may still have them ignored:
-	 * CI runners do. */
+	 * ignored).  Raw syscalls: see ksigaction.h; CI runners do hand us 32
+	 * and 33 ignored. */
 	struct kernel_sigaction dfl = {.handler = SIG_DFL};
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)

@@ -11,13 +11,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-struct kernel_sigaction {
-	void (*handler)(int);
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
+#include "runtime/ksigaction.h"
 
 static int usage(void)
 {
