@@ -28,21 +28,6 @@ static bool is_cgroup2(const char *path)
 
 /* A mount point from /proc/self/mountinfo, where the kernel writes space,
  * tab, newline and backslash as octal escapes (a space is \040). */
-static void unescape_mountinfo(char *s)
-{
-	char *out = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
-}
-
 /* The slow way, for hosts that mount cgroup2 somewhere unusual.  mountinfo
  * also lists mounts that something was mounted over since (a tmpfs on
  * /sys/fs/cgroup hides the cgroup2 below it), so every candidate is checked
@@ -56,16 +41,11 @@ static bool find_cgroup2_mount(char *out, size_t n)
 	size_t cap = 0;
 	bool found = false;
 	while (!found && getline(&line, &cap, f) > 0) {
-		/* "... mountpoint opts - fstype source superopts" */
-		char *sep = strstr(line, " - ");
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+		struct jl_mountinfo m;
+		if (!jl_mountinfo_parse(line, &m) || strcmp(m.fstype, "cgroup2"))
 			continue;
-		char mnt[PATH_MAX];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-			continue;
-		unescape_mountinfo(mnt);
-		if (is_cgroup2(mnt)) {
-			snprintf(out, n, "%s", mnt);
+		if (is_cgroup2(m.mountpoint)) {
+			snprintf(out, n, "%s", m.mountpoint);
 			found = true;
 		}
 	}

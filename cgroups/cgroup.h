@@ -123,14 +123,13 @@ struct cg_bpf_prog {
 /* The program for a container: default deny; jaula's defaults (mknod of any
  * c/b node; rwm on /dev/null, zero, full, random, urandom, tty, console,
  * ptmx and the pts devices 136:*), then `rules` (linux.resources.devices) in
- * order, then `extra` (allow rules for linux.devices entries).  The last rule
+ * order: nothing else, so "deny all" keeps meaning it.  The last rule
  * matching a device decides, per access bit, so a config rule can revoke
  * /dev/null.  A leading "deny a *:* rwm" (what runc spec, podman and
  * containerd emit) only restates the default and revokes none of jaula's.
  * Device rules are not written by cg_apply_resources: the runtime builds
- * this program (with linux.devices) and attaches it itself. */
-int cg_devices_build(const struct cg_device_rule *rules, size_t n,
-		     const struct cg_device_rule *extra, size_t n_extra, struct cg_bpf_prog *out,
+ * this program and attaches it itself. */
+int cg_devices_build(const struct cg_device_rule *rules, size_t n, struct cg_bpf_prog *out,
 		     struct jl_err **err);
 /* The program for exactly `rules` (no defaults), for tests and tools. */
 int cg_devices_compile(const struct cg_device_rule *rules, size_t n, struct cg_bpf_prog *out,

@@ -253,13 +253,10 @@ static void append(struct cg_device_rule *all, size_t *k, const struct cg_device
 	*k += n;
 }
 
-int cg_devices_build(const struct cg_device_rule *rules, size_t n,
-		     const struct cg_device_rule *extra, size_t n_extra, struct cg_bpf_prog *out,
+int cg_devices_build(const struct cg_device_rule *rules, size_t n, struct cg_bpf_prog *out,
 		     struct jl_err **err)
 {
 	int r = check_rules("linux.resources.devices", rules, n, err);
-	if (r == 0)
-		r = check_rules("linux.devices", extra, n_extra, err);
 	if (r < 0)
 		return r;
 	/* Configs start with "deny a *:* rwm" to mean "start from nothing";
@@ -269,13 +266,12 @@ int cg_devices_build(const struct cg_device_rule *rules, size_t n,
 	size_t lead = 0;
 	while (lead < n && is_deny_all(&rules[lead]))
 		lead++;
-	size_t total = n + ARRAY_SIZE(default_devices) + n_extra;
+	size_t total = n + ARRAY_SIZE(default_devices);
 	cleanup_free struct cg_device_rule *all = xcalloc(total, sizeof(*all));
 	size_t k = 0;
 	append(all, &k, rules, lead);
 	append(all, &k, default_devices, ARRAY_SIZE(default_devices));
 	append(all, &k, rules + lead, n - lead);
-	append(all, &k, extra, n_extra);
 	compile(all, k, out);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "runtime/procfs.h"
 #include "runtime/util.h"
 
 #ifndef CLONE_NEWTIME
@@ -105,16 +106,16 @@ size_t ns_format_id_map(char *out, size_t cap, const struct ns_id_map *m, size_t
 	return len < cap ? len : cap;
 }
 
-static int write_map(pid_t pid, const char *file, const struct ns_id_map *m, size_t n,
-		     struct jl_err **err)
+static int write_map(struct jl_procfs *proc, pid_t pid, const char *file,
+		     const struct ns_id_map *m, size_t n, struct jl_err **err)
 {
 	/* The kernel takes the whole map in one write of at most a page. */
 	char buf[4096], path[64];
 	size_t len = ns_format_id_map(buf, sizeof(buf), m, n);
 	if (len >= sizeof(buf) - 1)
 		return jl_err_set(err, E2BIG, "%s: too many mappings", file);
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	int r = jl_write_file_at(AT_FDCWD, path, buf, len, err);
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, file);
+	int r = jl_procfs_write(proc, path, buf, len, err);
 	if (r < 0)
 		return jl_err_wrap(err, "write %s \"%.*s\"", file, (int)strcspn(buf, "\n"), buf);
 	return 0;
@@ -124,23 +125,30 @@ int ns_write_id_maps(pid_t pid, const struct ns_id_map *uids, size_t n_uids,
 		     const struct ns_id_map *gids, size_t n_gids, bool deny_setgroups,
 		     struct jl_err **err)
 {
+	struct jl_procfs proc = JL_PROCFS_INIT;
+	int r = jl_procfs_open(&proc, err);
+	if (r < 0)
+		return r;
 	if (deny_setgroups) {
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-		int r = jl_write_file_at(AT_FDCWD, path, "deny", 4, err);
-		if (r < 0 && r != -ENOENT)
+		snprintf(path, sizeof(path), "%d/setgroups", (int)pid);
+		r = jl_procfs_write(&proc, path, "deny", 4, err);
+		if (r < 0 && r != -ENOENT) {
+			jl_procfs_close(&proc);
 			return r;
+		}
 		jl_err_free(err);
+		r = 0;
 	}
-	int r = 0;
 	if (n_uids)
-		r = write_map(pid, "uid_map", uids, n_uids, err);
+		r = write_map(&proc, pid, "uid_map", uids, n_uids, err);
 	if (r == 0 && n_gids)
-		r = write_map(pid, "gid_map", gids, n_gids, err);
+		r = write_map(&proc, pid, "gid_map", gids, n_gids, err);
+	jl_procfs_close(&proc);
 	return r;
 }
 
-int ns_enter_new_time(const struct ns_time_offset *monotonic,
+int ns_enter_new_time(struct jl_procfs *proc, const struct ns_time_offset *monotonic,
 		      const struct ns_time_offset *boottime, struct jl_err **err)
 {
 	if (unshare(CLONE_NEWTIME) < 0)
@@ -159,8 +167,8 @@ int ns_enter_new_time(const struct ns_time_offset *monotonic,
 		char *line = buf;
 		while (*line) {
 			char *nl = strchr(line, '\n');
-			int r = jl_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", line,
-						 (size_t)(nl - line + 1), err);
+			int r = jl_procfs_write(proc, "self/timens_offsets", line,
+						(size_t)(nl - line + 1), err);
 			if (r < 0)
 				return jl_err_wrap(err, "set time namespace offsets");
 			line = nl + 1;

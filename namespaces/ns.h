@@ -39,8 +39,9 @@ int ns_open_path(const char *path, enum ns_type t, struct jl_err **err);
 /* setns(fd) for kind t, naming `what` (a path) in the error. */
 int ns_join_fd(int fd, enum ns_type t, const char *what, struct jl_err **err);
 
-/* Write /proc/PID/{uid_map,gid_map}; setgroups "deny" first when asked
- * (needed before gid_map for an unprivileged writer). */
+/* Write /proc/PID/{uid_map,gid_map} (through the caller's procfs, see
+ * runtime/procfs.h); setgroups "deny" first when asked (needed before
+ * gid_map for an unprivileged writer). */
 int ns_write_id_maps(pid_t pid, const struct ns_id_map *uids, size_t n_uids,
 		     const struct ns_id_map *gids, size_t n_gids, bool deny_setgroups,
 		     struct jl_err **err);
@@ -52,9 +53,11 @@ struct ns_time_offset {
 	int64_t secs;
 	uint32_t nanosecs;
 };
-/* unshare(CLONE_NEWTIME), write the offsets, then enter the new namespace:
- * offsets can only be written before any process lives in it. */
-int ns_enter_new_time(const struct ns_time_offset *monotonic,
+struct jl_procfs;
+/* unshare(CLONE_NEWTIME), write the offsets through proc, then enter the
+ * new namespace: offsets can only be written before any process lives in
+ * it. */
+int ns_enter_new_time(struct jl_procfs *proc, const struct ns_time_offset *monotonic,
 		      const struct ns_time_offset *boottime, struct jl_err **err);
 
 #endif

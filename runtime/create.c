@@ -20,6 +20,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/process.h"
+#include "runtime/procfs.h"
 #include "runtime/log.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -72,40 +73,23 @@ static void snapshot_preserved_fds(struct jl_creator *c)
 
 /* --- cgroup --------------------------------------------------------------- */
 
-/* Device access is always filtered (as runc does): jaula's defaults, the
- * config's rules, and the nodes linux.devices asks to create. */
-int jl_build_device_prog(const struct spec *s, const struct cg_device_rule *rules,
-			 size_t n_rules, struct cg_bpf_prog *prog, struct jl_err **err)
+/* Device access is always filtered (as runc does): jaula's defaults and
+ * the config's rules, nothing else.  A node in linux.devices is created,
+ * never allowed by being listed: "deny all" must keep meaning it. */
+int jl_build_device_prog(const struct cg_device_rule *rules, size_t n_rules,
+			 struct cg_bpf_prog *prog, struct jl_err **err)
 {
-	const struct spec_linux *l = &s->lnx;
-	struct cg_device_rule *extra = xcalloc(l->n_devices, sizeof(*extra));
-	size_t n_extra = 0;
-	for (size_t i = 0; i < l->n_devices; i++) {
-		const struct spec_device *d = &l->devices[i];
-		if (d->type == 'p')
-			continue; /* a fifo is not a device to the kernel's filter */
-		extra[n_extra++] = (struct cg_device_rule){
-			.allow = true,
-			.type = d->type == 'b' ? 'b' : 'c',
-			.major = d->major,
-			.minor = d->minor,
-			.access = "rwm",
-		};
-	}
-	int r = cg_devices_build(rules, n_rules, extra, n_extra, prog, err);
-	free(extra);
+	int r = cg_devices_build(rules, n_rules, prog, err);
 	return r < 0 ? jl_err_wrap(err, "linux.resources.devices") : 0;
 }
 
-/* Device access is always filtered (as runc does): jaula's defaults, the
- * config's rules, and the nodes linux.devices asks to create.  Built now,
- * attached once the init has populated /dev (attach_devices): a rule that
- * denies /dev/null must not stop the init from creating it. */
+/* Built now, attached once the init has populated /dev (attach_devices): a
+ * rule that denies /dev/null must not stop the init from creating it. */
 static int build_devices(struct jl_creator *c, struct jl_err **err)
 {
 	const struct spec_linux *l = &c->spec->lnx;
 	const struct cg_resources *res = l->has_resources ? &l->resources : NULL;
-	int r = jl_build_device_prog(c->spec, res ? res->devices : NULL, res ? res->n_devices : 0,
+	int r = jl_build_device_prog(res ? res->devices : NULL, res ? res->n_devices : 0,
 				     &c->devices, err);
 	return r < 0 ? jl_err_wrap(err, "config.json") : 0;
 }
@@ -119,31 +103,43 @@ static int attach_devices(struct jl_creator *c, struct jl_err **err)
 	return r < 0 ? jl_err_wrap(err, "config.json: linux.resources.devices") : 0;
 }
 
-static int prepare_cgroup(struct jl_creator *c, struct jl_err **err)
+/* Where the cgroup goes (c->state.cgroup_path; NULL: none) and which
+ * controllers it needs.  Nothing is made yet. */
+static int plan_cgroup(struct jl_creator *c, struct jl_err **err)
 {
 	if (c->g->cgroup_disabled)
 		return 0;
 	const struct spec_linux *l = &c->spec->lnx;
-	char controllers[256];
-	int r = cg_required_controllers(l->has_resources ? &l->resources : NULL, controllers,
-					sizeof(controllers), err);
+	int r = cg_required_controllers(l->has_resources ? &l->resources : NULL, c->controllers,
+					sizeof(c->controllers), err);
 	if (r < 0)
 		return jl_err_wrap(err, "config.json");
 	cg_detect(&c->cgroot, err);
 	if (c->cgroot.mode == CG_MODE_LEGACY) {
-		if (*controllers)
+		if (*c->controllers)
 			return jl_err_set(err, EOPNOTSUPP,
 					  "config.json: linux.resources: this host has no cgroup v2 "
 					  "hierarchy to enforce %s",
-					  controllers);
+					  c->controllers);
 		jl_debug("no cgroup v2 hierarchy: running without a cgroup");
 		return 0;
 	}
-	cleanup_free char *path = NULL;
+	char *path = NULL;
 	r = cg_resolve_path(l->cgroups_path, c->o->id, c->g->systemd_cgroup, &path, err);
 	if (r < 0)
 		return jl_err_wrap(err, "config.json");
-	r = cg_create(&c->cgroot, path, controllers, &c->cg, err);
+	c->state.cgroup_mount = xstrdup(c->cgroot.mount);
+	c->state.cgroup_path = path;
+	c->state.systemd_cgroup = c->g->systemd_cgroup;
+	return 0;
+}
+
+static int make_cgroup(struct jl_creator *c, struct jl_err **err)
+{
+	if (!c->state.cgroup_path)
+		return 0;
+	const struct spec_linux *l = &c->spec->lnx;
+	int r = cg_create(&c->cgroot, c->state.cgroup_path, c->controllers, &c->cg, err);
 	if (r < 0)
 		return r;
 	c->cg_created = true;
@@ -191,10 +187,16 @@ static int prepare_fifo(struct jl_creator *c, struct jl_err **err)
 		return 0;
 	}
 	c->init.wait = JL_WAIT_FIFO;
-	/* A new open, not a dup: the lock belongs to c->dirfd's description. */
-	c->init.state_fd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c->init.state_fd < 0)
-		return jl_err_sys(err, "open the state directory");
+	/* How the init reports a failure after `start` released it: `start`
+	 * opens the read end through /proc/PID/fd of the (non-dumpable) init
+	 * and reads until execve closes the write end.  A pipe, so the waiting
+	 * init holds nothing of the host's filesystem. */
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return jl_err_sys(err, "pipe");
+	c->err_read = p[0];
+	c->init.err_fd = p[1];
+	c->state.init_err_fd = p[1];
 	if (mkfifoat(c->dirfd, JL_FIFO_FILE, 0600) < 0)
 		return jl_err_sys(err, "create %s", JL_FIFO_FILE);
 	/* O_NONBLOCK: opening the read end must not wait for a writer. */
@@ -255,8 +257,8 @@ static int clone_init(struct jl_creator *c, struct jl_err **err)
 	c->sync_fd = sv[0];
 	c->init.sync_fd = sv[1];
 	int *pf = c->init.parent_fds;
-	pf[0] = c->dirfd, pf[1] = c->cg.fd, pf[2] = sv[0];
-	c->init.n_parent_fds = 3;
+	pf[0] = c->dirfd, pf[1] = c->cg.fd, pf[2] = sv[0], pf[3] = c->err_read;
+	c->init.n_parent_fds = 4;
 	if (c->init.join_fd[NS_PID] >= 0) {
 		/* Only future children enter it: pid_for_children. */
 		int r = ns_join_fd(c->init.join_fd[NS_PID], NS_PID, "pid namespace path", err);
@@ -285,6 +287,10 @@ static int clone_init(struct jl_creator *c, struct jl_err **err)
 		jl_init_main(&c->init);
 	close(sv[1]);
 	c->init.sync_fd = -1;
+	if (c->init.err_fd >= 0) {
+		close(c->init.err_fd); /* the init's; `start` reads the other end */
+		c->init.err_fd = -1;
+	}
 	c->child = pid;
 	c->pid = pid;
 	c->pidfd = pidfd;
@@ -300,6 +306,26 @@ static int write_id_maps(struct jl_creator *c, pid_t pid, struct jl_err **err)
 		return jl_err_wrap(err, "config.json: linux.uidMappings/gidMappings");
 	r = sync_send(c->sync_fd, SYNC_USERNS_DONE, 0, NULL, 0, -1);
 	return r < 0 ? jl_err_set(err, -r, "release the init") : 0;
+}
+
+/* Written here, through the runtime's own /proc, for two reasons: an init
+ * in a user namespace could not lower it (that needs CAP_SYS_RESOURCE in
+ * the host's), and nothing the container mounts can stand in for the file
+ * (CVE-2019-16884 class).  The init cannot exec before we release it. */
+static int set_oom_score_adj(struct jl_creator *c, struct jl_err **err)
+{
+	const struct spec_process *p = &c->spec->process;
+	if (!p->has_oom_score_adj)
+		return 0;
+	struct jl_procfs proc = JL_PROCFS_INIT;
+	int r = jl_procfs_open(&proc, err);
+	if (r == 0) {
+		char who[16];
+		snprintf(who, sizeof(who), "%d", (int)c->pid);
+		r = jl_process_set_oom_score_adj(&proc, who, p->oom_score_adj, err);
+	}
+	jl_procfs_close(&proc);
+	return r;
 }
 
 /* The two-step init reports the real pid 1 (and asks for maps) itself. */
@@ -347,23 +373,18 @@ char *jl_state_json_with(const struct jl_state *s, enum jl_status status)
 	return jl_buf_steal(&b);
 }
 
-static void fill_state(struct jl_creator *c)
+/* What state.json says before the init exists: written before the first
+ * side effect (the cgroup), so a create that dies from then on leaves
+ * `delete` what it needs to undo it.  pid 0 stands for "being created". */
+static int record_intent(struct jl_creator *c, struct jl_err **err)
 {
 	struct jl_state *s = &c->state;
 	char now[40];
 	jl_time_rfc3339(now);
 	s->id = xstrdup(c->o->id);
-	s->pid = c->pid;
-	jl_proc_stat(c->pid, &s->start_time, NULL);
 	s->bundle = xstrdup(c->bundle);
-	s->rootfs = xstrdup(c->init.rootfs.rootfs);
 	s->created = xstrdup(now);
 	s->owner = geteuid() == 0 ? xstrdup("root") : xasprintf("%u", geteuid());
-	if (c->cg.path) {
-		s->cgroup_mount = xstrdup(c->cgroot.mount);
-		s->cgroup_path = xstrdup(c->cg.path);
-		s->systemd_cgroup = c->g->systemd_cgroup;
-	}
 	const struct spec_kvv *a = &c->spec->annotations;
 	s->annotations = xcalloc(2 * a->n + 1, sizeof(char *));
 	for (size_t i = 0; i < a->n; i++) {
@@ -374,6 +395,15 @@ static void fill_state(struct jl_creator *c)
 	for (int k = 0; k < SPEC_HOOK__COUNT; k++)
 		if (c->spec->hooks[k].n)
 			s->hooks_mask |= 1u << k;
+	return jl_state_write(c->dirfd, s, err);
+}
+
+static void fill_state(struct jl_creator *c)
+{
+	struct jl_state *s = &c->state;
+	s->pid = c->pid;
+	jl_proc_stat(c->pid, &s->start_time, NULL);
+	s->rootfs = xstrdup(c->init.rootfs.rootfs);
 }
 
 static int run_runtime_hooks(struct jl_creator *c, struct jl_err **err)
@@ -468,7 +498,11 @@ static int record_state(struct jl_creator *c, struct jl_err **err)
 
 static int create_steps(struct jl_creator *c, struct jl_err **err)
 {
-	int r = prepare_cgroup(c, err);
+	int r = plan_cgroup(c, err);
+	if (r == 0)
+		r = record_intent(c, err);
+	if (r == 0)
+		r = make_cgroup(c, err);
 	if (r == 0)
 		r = prepare_init(c, err);
 	if (r == 0)
@@ -479,6 +513,8 @@ static int create_steps(struct jl_creator *c, struct jl_err **err)
 		r = adopt_init(c, err);
 	else if (c->init.cloned_ns[NS_USER])
 		r = write_id_maps(c, c->pid, err);
+	if (r == 0)
+		r = set_oom_score_adj(c, err);
 	if (r < 0)
 		return r;
 	fill_state(c);
@@ -492,6 +528,9 @@ static int create_steps(struct jl_creator *c, struct jl_err **err)
 		r = attach_devices(c, err);
 	if (r == 0)
 		r = record_state(c, err);
+	/* run releases the init itself (SYNC_START). */
+	if (r == 0 && !c->run_mode && (r = sync_send(c->sync_fd, SYNC_HANDOVER, 0, NULL, 0, -1)) < 0)
+		r = jl_err_set(err, -r, "hand the container over");
 	return r;
 }
 
@@ -508,8 +547,10 @@ static void explain_death(struct jl_creator *c, struct jl_err **err)
 
 int jl_creator_create(struct jl_creator *c, struct jl_err **err)
 {
-	c->dirfd = c->sync_fd = c->pidfd = c->master = -1;
-	c->init.fifo_fd = c->init.console_fd = c->init.sync_fd = c->init.state_fd = -1;
+	c->dirfd = c->sync_fd = c->pidfd = c->master = c->err_read = -1;
+	c->init.fifo_fd = c->init.console_fd = c->init.sync_fd = c->init.err_fd = -1;
+	c->init.proc = (struct jl_procfs)JL_PROCFS_INIT;
+	c->state.init_err_fd = -1;
 	for (int t = 0; t < NS__COUNT; t++)
 		c->init.join_fd[t] = -1;
 	c->cg = (struct cg_handle)CG_HANDLE_INIT;
@@ -540,8 +581,9 @@ void jl_creator_abort(struct jl_creator *c)
 		syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
 	if (c->child > 0)
 		waitpid(c->child, NULL, 0);
+	/* A two-step pid 1 is our child too (CLONE_PARENT). */
 	if (c->pid > 0 && c->pid != c->child)
-		waitpid(c->pid, NULL, WNOHANG);
+		waitpid(c->pid, NULL, 0);
 	if (c->cg_created) {
 		struct jl_err *e = NULL;
 		cg_kill(&c->cg, SIGKILL, NULL);
@@ -564,8 +606,10 @@ void jl_creator_free(struct jl_creator *c)
 			close(in->join_fd[t]);
 	if (in->fifo_fd >= 0)
 		close(in->fifo_fd);
-	if (in->state_fd >= 0)
-		close(in->state_fd);
+	if (in->err_fd >= 0)
+		close(in->err_fd);
+	if (c->err_read >= 0)
+		close(c->err_read);
 	if (in->console_fd >= 0)
 		close(in->console_fd);
 	if (in->has_seccomp)

@@ -26,6 +26,7 @@ struct jl_creator {
 	bool dir_created;
 
 	struct cg_root cgroot;
+	char controllers[256]; /* what the cgroup needs enabled */
 	struct cg_handle cg;
 	bool cg_created;
 	struct cg_bpf_prog devices;
@@ -36,6 +37,7 @@ struct jl_creator {
 	pid_t pid;   /* the container's init */
 	int pidfd;
 	int master; /* pty master (run -t), or -1 */
+	int err_read; /* create: read end of the init's failure pipe (until clone) */
 
 	struct jl_state state;
 	char *state_creating, *state_created;
@@ -51,10 +53,10 @@ void jl_creator_free(struct jl_creator *c);
 /* The OCI state JSON with an explicit status (for hooks). */
 char *jl_state_json_with(const struct jl_state *s, enum jl_status status);
 
-/* The device program: jaula's defaults, `rules`, then allow what
- * linux.devices of `s` creates.  (An empty program allows everything.) */
-int jl_build_device_prog(const struct spec *s, const struct cg_device_rule *rules,
-			 size_t n_rules, struct cg_bpf_prog *prog, struct jl_err **err);
+/* The device program: jaula's defaults, then `rules`.  Nodes linux.devices
+ * creates get no rule of their own. */
+int jl_build_device_prog(const struct cg_device_rule *rules, size_t n_rules,
+			 struct cg_bpf_prog *prog, struct jl_err **err);
 
 /* Send a seccomp notify listener to linux.seccomp.listenerPath with the
  * runtime-spec container-process-state JSON (pid: the filtered process). */

@@ -28,6 +28,7 @@
 #include "runtime/init.h"
 #include "runtime/log.h"
 #include "runtime/process.h"
+#include "runtime/procfs.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
@@ -147,9 +148,12 @@ static int add_caps(struct exec_ctx *x, struct jl_err **err)
 		if (c < 0)
 			return jl_err_code(err, EINVAL, "--cap: unknown capability \"%s\"",
 					   x->o->caps[i]);
+		/* Not inheritable or ambient (CVE-2022-29162): from there a
+		 * capability outlives execve; only process.json may ask that. */
 		x->proc.caps.set = true;
-		for (int s = 0; s < SPEC_CAP__COUNT; s++)
-			x->proc.caps.mask[s] |= 1ULL << c;
+		x->proc.caps.mask[SPEC_CAP_BOUNDING] |= 1ULL << c;
+		x->proc.caps.mask[SPEC_CAP_EFFECTIVE] |= 1ULL << c;
+		x->proc.caps.mask[SPEC_CAP_PERMITTED] |= 1ULL << c;
 	}
 	return 0;
 }
@@ -237,24 +241,58 @@ static int prepare_process(struct exec_ctx *x, struct jl_err **err)
 
 /* --- the child ------------------------------------------------------------ */
 
+/* Before joining the container's namespaces, through the runtime's /proc:
+ * nothing the container mounted can stand in for the file, and lowering
+ * the score needs our host privileges. */
+static int set_oom_score_adj(const struct spec_process *p, struct jl_err **err)
+{
+	if (!p->has_oom_score_adj)
+		return 0;
+	struct jl_procfs proc = JL_PROCFS_INIT;
+	int r = jl_procfs_open(&proc, err);
+	if (r == 0)
+		r = jl_process_set_oom_score_adj(&proc, "self", p->oom_score_adj, err);
+	jl_procfs_close(&proc);
+	return r;
+}
+
+static int join_container(struct exec_ctx *x, struct jl_err **err)
+{
+	/* Its own session: no keystrokes into the caller's terminal with
+	 * TIOCSTI (CVE-2017-5226), and its own process group. */
+	if (setsid() < 0)
+		return jl_err_sys(err, "setsid");
+	int r = set_oom_score_adj(&x->proc, err);
+	if (r < 0)
+		return r;
+	if (x->join_flags && setns(x->init_pidfd, x->join_flags) < 0)
+		return jl_err_sys(err, "join the namespaces of container \"%s\"", x->st.id);
+	/* Nothing of the host may be open when the cwd is resolved
+	 * (CVE-2024-21626): the cgroup, the init's pidfd, the log, the
+	 * caller's other fds.  Our channel to the runtime is close-on-exec. */
+	int keep[] = {x->child_sync, x->console_fd};
+	jl_process_close_fds(x->n_preserved, x->preserved_open, keep, ARRAY_SIZE(keep));
+	x->init_pidfd = -1;
+	x->cg.fd = -1;
+	return 0;
+}
+
 static int child_steps(struct exec_ctx *x, char **exe, struct jl_err **err)
 {
 	const struct spec_process *p = &x->proc;
-	if (x->join_flags && setns(x->init_pidfd, x->join_flags) < 0)
-		return jl_err_sys(err, "join the namespaces of container \"%s\"", x->st.id);
-	if (p->terminal) {
-		int r = jl_terminal_setup(p, x->console_fd, x->console_fd < 0 ? x->child_sync : -1,
-					  false, err);
-		if (r < 0)
-			return r;
-	}
-	int r = jl_process_apply_attrs(p, x->personality, err);
+	int r = join_container(x, err);
+	if (r == 0 && p->terminal)
+		r = jl_terminal_setup(p, x->console_fd, x->console_fd < 0 ? x->child_sync : -1,
+				      false, err);
+	if (r == 0)
+		r = jl_process_apply_attrs(p, x->personality, err);
+	/* cwd first: "./prog" and an empty PATH entry are relative to it. */
+	if (r == 0)
+		r = jl_process_enter_cwd(p, err);
 	if (r == 0)
 		r = jl_process_find_exe(p, x->envp, exe, err);
 	if (r < 0)
 		return r;
-	if (chdir(p->cwd) < 0)
-		return jl_err_sys(err, "process.cwd: chdir \"%s\"", p->cwd);
 	if (p->exec_cpu_affinity.final)
 		jl_debug("exec: execCPUAffinity.final is applied by the kernel's cgroup cpuset");
 	int listener = -1;
@@ -264,6 +302,7 @@ static int child_steps(struct exec_ctx *x, char **exe, struct jl_err **err)
 	r = jl_process_set_user(p, x->userns, err);
 	if (r < 0)
 		return r;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* a uid change resets it */
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return jl_err_sys(err, "process.noNewPrivileges");
 	umask(p->user.has_umask ? p->user.umask : 022);
@@ -301,6 +340,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_ctx *x)
 	/* Non-dumpable until execve: the container cannot ptrace us or open
 	 * /proc/self/fd of a process that still holds runtime fds. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	jl_process_forget_environ();
 	close(x->sync_fd);
 	close(x->dirfd);
 	if (child_steps(x, &exe, &err) == 0 && wait_cgroup(x, &err) == 0) {

@@ -5,8 +5,10 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -18,6 +20,7 @@
 #include "runtime/log.h"
 #include "runtime/paths.h"
 #include "runtime/process.h"
+#include "runtime/procfs.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -30,6 +33,34 @@ static void close_parent_fds(struct jl_init *c)
 	for (int i = 0; i < c->n_parent_fds; i++)
 		if (c->parent_fds[i] >= 0)
 			close(c->parent_fds[i]);
+	/* The runtime entered it for us (pid_for_children). */
+	if (c->join_fd[NS_PID] >= 0) {
+		close(c->join_fd[NS_PID]);
+		c->join_fd[NS_PID] = -1;
+	}
+}
+
+/* Until the runtime has recorded the container, the init must not outlive
+ * it: a create killed half-way would leave an init nobody knows of.  The
+ * kernel clears the setting whenever our credentials change, so this runs
+ * again after each change; and it is checked after it is set, because the
+ * runtime may be gone already (its end of the socket then hangs up). */
+static void die_with_runtime(struct jl_init *c)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(127);
+	struct pollfd p = {.fd = c->sync_fd, .events = POLLRDHUP};
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)))
+		_exit(127);
+}
+
+/* Nobody in a shared pid namespace may ptrace us, read our memory or
+ * environment, or open our fds through /proc (CVE-2016-9962) before
+ * execve makes us the container's program.  Credential changes reset it to
+ * fs.suid_dumpable, so it is asserted again after them. */
+static void stay_private(void)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 static int wait_runtime(struct jl_init *c, enum sync_type t, struct jl_err **err)
@@ -110,11 +141,15 @@ static int enter_two_step(struct jl_init *c, struct jl_err **err)
 	if (c->create_ns[NS_PID]) {
 		if (unshare(CLONE_NEWPID) < 0)
 			return jl_err_sys(err, "unshare the pid namespace");
-		pid_t pid = fork();
+		/* CLONE_PARENT: pid 1 is the runtime's child, not ours, so the
+		 * runtime can wait for it and it can die with the runtime. */
+		struct clone_args a = {.flags = CLONE_PARENT};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 		if (pid < 0)
 			return jl_err_sys(err, "fork pid 1 of the new pid namespace");
 		if (pid > 0)
 			_exit(0); /* the runtime reaps us and adopts pid 1 */
+		die_with_runtime(c); /* not inherited across fork */
 	}
 	r = send_pid(c, SYNC_PID);
 	return r < 0 ? jl_err_set(err, -r, "report the init pid") : 0;
@@ -144,6 +179,8 @@ static int become_ns_root(struct jl_init *c, struct jl_err **err)
 		return jl_err_sys(err, "setresuid 0 in the user namespace");
 	if (setgroups(0, NULL) < 0 && errno != EPERM)
 		return jl_err_sys(err, "setgroups in the user namespace");
+	die_with_runtime(c);
+	stay_private();
 	return 0;
 }
 
@@ -154,8 +191,8 @@ static int late_namespaces(struct jl_init *c, struct jl_err **err)
 	if (c->create_ns[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)
 		return jl_err_sys(err, "unshare the cgroup namespace");
 	if (c->create_ns[NS_TIME])
-		return ns_enter_new_time(&c->spec->lnx.time_monotonic, &c->spec->lnx.time_boottime,
-					 err);
+		return ns_enter_new_time(&c->proc, &c->spec->lnx.time_monotonic,
+					 &c->spec->lnx.time_boottime, err);
 	return 0;
 }
 
@@ -176,6 +213,24 @@ static int join_keyring(struct jl_init *c, struct jl_err **err)
 			return 0;
 		}
 		return jl_err_sys(err, "join a new session keyring");
+	}
+	return 0;
+}
+
+/* In our namespaces (they decide what /proc/sys shows) and before any of
+ * the config's mounts exist: none of them can stand in for /proc/sys. */
+static int write_sysctls(struct jl_init *c, struct jl_err **err)
+{
+	const struct spec_kvv *s = &c->spec->lnx.sysctl;
+	for (size_t i = 0; i < s->n; i++) {
+		char path[512];
+		int n = snprintf(path, sizeof(path), "sys/%s", s->v[i].key);
+		for (char *p = path + 4; p < path + n; p++)
+			if (*p == '.')
+				*p = '/';
+		int r = jl_procfs_write(&c->proc, path, s->v[i].value, strlen(s->v[i].value), err);
+		if (r < 0)
+			return jl_err_wrap(err, "linux.sysctl \"%s\"", s->v[i].key);
 	}
 	return 0;
 }
@@ -214,22 +269,6 @@ static int wait_runtime_hooks(struct jl_init *c, struct jl_err **err)
 
 /* --- after pivot_root ------------------------------------------------------ */
 
-static int write_sysctls(struct jl_init *c, struct jl_err **err)
-{
-	const struct spec_kvv *s = &c->spec->lnx.sysctl;
-	for (size_t i = 0; i < s->n; i++) {
-		char path[512];
-		int n = snprintf(path, sizeof(path), "/proc/sys/%s", s->v[i].key);
-		for (char *p = path + 10; p < path + n; p++)
-			if (*p == '.')
-				*p = '/';
-		int r = jl_write_file_at(AT_FDCWD, path, s->v[i].value, strlen(s->v[i].value), err);
-		if (r < 0)
-			return jl_err_wrap(err, "linux.sysctl \"%s\"", s->v[i].key);
-	}
-	return 0;
-}
-
 static int make_cwd(struct jl_init *c, struct jl_err **err)
 {
 	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -253,10 +292,24 @@ static int load_seccomp(struct jl_init *c, struct jl_err **err)
 	return 0;
 }
 
+/* The runtime recorded the container (state.json): from here on the
+ * container outlives the runtime, and `delete` finds it. */
+static int await_handover(struct jl_init *c, struct jl_err **err)
+{
+	int r = wait_runtime(c, c->wait == JL_WAIT_SYNC ? SYNC_START : SYNC_HANDOVER, err);
+	if (r < 0)
+		_exit(127); /* the runtime died before recording us: nobody to tell */
+	if (c->wait == JL_WAIT_FIFO) {
+		close(c->sync_fd); /* create is done with us; failures go to err_fd */
+		c->sync_fd = -1;
+	}
+	return 0;
+}
+
 static int wait_for_start(struct jl_init *c, struct jl_err **err)
 {
 	if (c->wait == JL_WAIT_SYNC)
-		return wait_runtime(c, SYNC_START, err);
+		return 0; /* SYNC_START was the start */
 	/* poll() on a fifo with no writer yet blocks until `start` opens it
 	 * and writes; it reports POLLHUP only after a writer came and went. */
 	for (;;) {
@@ -278,15 +331,36 @@ static int wait_for_start(struct jl_init *c, struct jl_err **err)
 
 /* --- the steps ------------------------------------------------------------ */
 
+/* A session of our own: without one, a container with no terminal of its
+ * own stays in the caller's session and can push keystrokes into the
+ * caller's terminal with TIOCSTI (CVE-2017-5226).  After the namespaces:
+ * the two-step init only now is the final pid 1. */
+static int own_session(struct jl_err **err)
+{
+	if (setsid() < 0 && errno != EPERM)
+		return jl_err_sys(err, "setsid");
+	return 0;
+}
+
 static int setup_environment(struct jl_init *c, struct jl_err **err)
 {
 	int r = enter_namespaces(c, err);
 	if (r == 0)
-		r = become_ns_root(c, err);
+		r = own_session(err);
+	/* Our view of /proc before any config mount exists. */
+	if (r == 0)
+		r = jl_procfs_open(&c->proc, err);
+	/* Before become_ns_root: writing our own timens_offsets needs the
+	 * host uid we still have (non-dumpable: /proc/self is root's). */
 	if (r == 0)
 		r = late_namespaces(c, err);
 	if (r == 0)
+		r = become_ns_root(c, err);
+	if (r == 0)
 		r = set_names(c, err);
+	if (r == 0)
+		r = write_sysctls(c, err);
+	jl_procfs_close(&c->proc);
 	if (r == 0)
 		r = join_keyring(c, err);
 	if (r == 0)
@@ -301,8 +375,6 @@ static int setup_environment(struct jl_init *c, struct jl_err **err)
 static int setup_container(struct jl_init *c, struct jl_err **err)
 {
 	int r = jl_rootfs_pivot(&c->rootfs, err);
-	if (r == 0)
-		r = write_sysctls(c, err);
 	if (r == 0 && c->process->terminal)
 		r = jl_terminal_setup(c->process, c->console_fd,
 				      c->console_to_runtime ? c->sync_fd : -1, true, err);
@@ -318,11 +390,16 @@ static int setup_container(struct jl_init *c, struct jl_err **err)
 static int finalize_process(struct jl_init *c, char **exe, struct jl_err **err)
 {
 	const struct spec_process *p = c->process;
+	/* Nothing of the host may be open when the cwd is resolved: only our
+	 * channels to the runtime and `start` stay (close-on-exec). */
+	int keep[] = {c->sync_fd, c->fifo_fd, c->err_fd};
+	jl_process_close_fds(c->n_preserved, c->preserved_open, keep, ARRAY_SIZE(keep));
+	c->console_fd = -1;
 	/* cwd first: execve resolves "./prog" (and an empty PATH entry)
 	 * against it, so the lookup must too. */
-	if (chdir(p->cwd) < 0)
-		return jl_err_sys(err, "process.cwd: chdir \"%s\"", p->cwd);
-	int r = jl_process_find_exe(p, c->envp, exe, err);
+	int r = jl_process_enter_cwd(p, err);
+	if (r == 0)
+		r = jl_process_find_exe(p, c->envp, exe, err);
 	if (r < 0)
 		return r;
 	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
@@ -338,6 +415,8 @@ static int finalize_process(struct jl_init *c, char **exe, struct jl_err **err)
 	r = jl_process_set_user(p, userns, err);
 	if (r < 0)
 		return r;
+	die_with_runtime(c);
+	stay_private();
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return jl_err_sys(err, "process.noNewPrivileges");
 	if (early && p->no_new_privileges) {
@@ -358,10 +437,18 @@ static int init_steps(struct jl_init *c, char **exe, struct jl_err **err)
 		r = finalize_process(c, exe, err);
 	if (r < 0)
 		return r;
+	/* From here we block on the socket until the handover: if the runtime
+	 * dies meanwhile, its end hangs up and we exit.  The parent-death
+	 * signal goes now, while the runtime is sure to be waiting for READY;
+	 * cleared later, it would race a runtime that exits right after the
+	 * handover. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	r = sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, -1);
 	if (r < 0)
 		return jl_err_set(err, -r, "report ready");
-	r = wait_for_start(c, err);
+	r = await_handover(c, err);
+	if (r == 0)
+		r = wait_for_start(c, err);
 	if (r == 0)
 		r = jl_hooks_run(c->spec, SPEC_HOOK_START_CONTAINER, c->state_created, err);
 	/* Only now: feeding a startContainer hook that exits without reading
@@ -378,19 +465,21 @@ void jl_init_main(struct jl_init *c)
 	struct jl_err *err = NULL;
 	char *exe = NULL;
 	close_parent_fds(c);
+	stay_private();
+	jl_process_forget_environ();
+	die_with_runtime(c);
 	umask(0);
 	if (init_steps(c, &exe, &err) == 0) {
 		execve(exe, c->argv, c->envp);
 		jl_err_sys(&err, "exec \"%s\"", exe);
 	}
-	/* Before start the runtime is listening; after it, only the
-	 * container's stderr and the log are left to tell. */
-	/* Before start the runtime listens on the sync socket; after `start`
-	 * released us it waits for the fifo to close: leave it the reason. */
+	/* Until the handover the runtime listens on the sync socket; after
+	 * `start` released us, `start` reads err_fd until we exec or exit. */
 	const char *msg = err ? err->msg : "container init failed";
-	if (sync_send_error(c->sync_fd, err) < 0) {
-		if (c->state_fd >= 0)
-			jl_write_atomic_at(c->state_fd, JL_EXEC_ERR_FILE, msg, strlen(msg), 0600, NULL);
+	if (c->sync_fd < 0 || sync_send_error(c->sync_fd, err) < 0) {
+		/* `start` may be gone by now: the container's stderr too. */
+		if (c->err_fd >= 0)
+			jl_write_all(c->err_fd, msg, strlen(msg));
 		jl_error("%s", msg);
 	}
 	_exit(127);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "namespaces/ns.h"
+#include "runtime/procfs.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
@@ -27,7 +28,7 @@ struct jl_init {
 	struct jl_rootfs_plan rootfs;
 
 	int sync_fd;    /* init's end of the socketpair */
-	int state_fd;   /* the state directory (not the locked fd): exec.err goes here */
+	int err_fd;     /* create: write end of a pipe `start` reads failures after release from */
 	int fifo_fd;    /* read end of exec.fifo (JL_WAIT_FIFO) */
 	int console_fd; /* connected --console-socket, or -1 */
 	bool console_to_runtime; /* terminal without a socket: send master over sync_fd */
@@ -38,6 +39,8 @@ struct jl_init {
 	bool create_ns[NS__COUNT];
 	bool cloned_ns[NS__COUNT]; /* created by clone3 itself (fast path) */
 	bool two_step;             /* join first, then unshare, fork for a new pid ns */
+
+	struct jl_procfs proc; /* opened by the init itself, before the config's mounts */
 
 	const char *id;
 	bool new_keyring; /* join a fresh session keyring (not --no-new-keyring) */

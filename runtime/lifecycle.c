@@ -74,14 +74,52 @@ static void wait_reader_gone(int fd)
 		;
 }
 
-static int release_init(int dirfd, const struct jl_state *st, int *fifo, struct jl_err **err)
+/* The read end of the waiting init's failure pipe, opened through
+ * /proc/PID/fd: the init is non-dumpable, so only the host's root gets
+ * there.  pidfd was checked against the saved start time; the init still
+ * being alive after the open means the pid was still ours. */
+static int open_init_errors(const struct jl_state *st, int pidfd)
 {
-	enum jl_status status = jl_state_status(dirfd, st);
+	if (st->init_err_fd < 0 || pidfd < 0)
+		return -1;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)st->pid, st->init_err_fd);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	if (fd >= 0 && poll(&p, 1, 0) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Everything the init writes there before execve closes it (or it dies). */
+static char *read_init_errors(int fd)
+{
+	struct jl_buf b = {0};
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || b.len > (1u << 16))
+			break;
+		jl_buf_add(&b, buf, (size_t)n);
+	}
+	return jl_buf_steal(&b);
+}
+
+static int release_init(int dirfd, const struct jl_state *st, int *fifo, int *errs,
+			struct jl_err **err)
+{
+	enum jl_status status = jl_state_status_locked(dirfd, st);
 	if (status == JL_STATUS_STOPPED)
 		return jl_err_set(err, 0, "cannot start a container that has stopped");
 	if (status != JL_STATUS_CREATED)
 		return jl_err_set(err, 0, "cannot start an already %s container",
 				  jl_status_name(status));
+	cleanup_close int pidfd = jl_state_open_pidfd(st);
+	*errs = open_init_errors(st, pidfd);
 	*fifo = openat(dirfd, JL_FIFO_FILE, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (*fifo < 0)
 		return jl_err_code(err, ESRCH, "container \"%s\": container not running", st->id);
@@ -93,16 +131,17 @@ static int release_init(int dirfd, const struct jl_state *st, int *fifo, struct 
 }
 
 /* An init that failed after its release (a startContainer hook, the
- * execve) left its reason in the state directory before exiting. */
-static int init_failure(int dirfd, const char *id, struct jl_err **err)
+ * execve) says why on its failure pipe before exiting. */
+static int await_exec(const char *id, int fifo, int errs, struct jl_err **err)
 {
-	char *msg = NULL;
-	if (jl_read_file_at(dirfd, JL_EXEC_ERR_FILE, 1u << 16, &msg, NULL, NULL) < 0)
+	if (errs < 0) {
+		wait_reader_gone(fifo);
 		return 0;
-	unlinkat(dirfd, JL_EXEC_ERR_FILE, 0);
-	int r = jl_err_code(err, EIO, "start container \"%s\": %s", id, msg);
-	free(msg);
-	return r;
+	}
+	cleanup_free char *msg = read_init_errors(errs);
+	if (!msg || !*msg)
+		return 0;
+	return jl_err_code(err, EIO, "start container \"%s\": %s", id, msg);
 }
 
 int jl_container_start(const struct jl_global *g, const char *id, struct jl_err **err)
@@ -112,13 +151,13 @@ int jl_container_start(const struct jl_global *g, const char *id, struct jl_err 
 	if (dirfd < 0)
 		return dirfd;
 	cleanup_close int fifo = -1;
-	int r = release_init(dirfd, &st, &fifo, err);
+	cleanup_close int errs = -1;
+	int r = release_init(dirfd, &st, &fifo, &errs, err);
 	if (r < 0) {
 		jl_state_free(&st);
 		return r;
 	}
-	wait_reader_gone(fifo);
-	r = init_failure(dirfd, id, err);
+	r = await_exec(id, fifo, errs, err);
 	if (r == 0)
 		r = run_saved_hooks(dirfd, &st, SPEC_HOOK_POSTSTART, JL_STATUS_RUNNING, err);
 	if (r < 0) {
@@ -278,7 +317,7 @@ int jl_container_delete(const struct jl_global *g, const char *id, bool force,
 	}
 	if (r < 0)
 		return r;
-	enum jl_status status = jl_state_status(dirfd, &st);
+	enum jl_status status = jl_state_status_locked(dirfd, &st);
 	if ((status == JL_STATUS_RUNNING || status == JL_STATUS_PAUSED) && !force)
 		r = jl_err_code(err, EBUSY, "cannot delete container \"%s\" that is not stopped: %s",
 			       id, jl_status_name(status));

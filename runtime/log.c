@@ -48,6 +48,11 @@ int jl_log_fd(void)
 	return g_log.fd;
 }
 
+void jl_log_drop_file(void)
+{
+	g_log.fd = -1;
+}
+
 static void write_record(int fd, enum jl_log_level level, const char *msg)
 {
 	struct jl_buf b = {0};

@@ -22,6 +22,9 @@ void jl_log(enum jl_log_level level, const char *fmt, ...) __attribute__((format
 bool jl_log_debug_enabled(void);
 /* The log file descriptor (or -1) so a child can keep logging after fork. */
 int jl_log_fd(void);
+/* Forget the --log file (its fd was closed: a process about to run
+ * container code keeps nothing of the host open); stderr only from here. */
+void jl_log_drop_file(void);
 
 #define jl_error(...) jl_log(JL_LOG_ERROR, __VA_ARGS__)
 #define jl_warn(...) jl_log(JL_LOG_WARN, __VA_ARGS__)

@@ -42,7 +42,8 @@ static int open_target(const struct jl_global *g, const char *id, bool lock, con
 	int r = jl_state_read(t->dirfd, id, &t->st, err);
 	if (r < 0)
 		return r;
-	t->status = jl_state_status(t->dirfd, &t->st);
+	t->status = lock ? jl_state_status_locked(t->dirfd, &t->st)
+			 : jl_state_status(t->dirfd, &t->st);
 	if (t->status == JL_STATUS_STOPPED)
 		return jl_err_code(err, ESRCH, "cannot %s container \"%s\": container not running",
 				   what, id);
@@ -210,18 +211,10 @@ static int read_resources(const char *file, struct jl_arena *arena, jl_json_val 
 static int update_devices(const struct target *t, const struct cg_resources *res,
 			  struct jl_err **err)
 {
-	/* A new device list replaces the program (atomically, see devices.c);
-	 * the nodes linux.devices created stay allowed. */
-	cleanup_free char *text = NULL;
-	size_t len;
-	int r = jl_read_file_at(t->dirfd, JL_CONFIG_COPY, SPEC_MAX_BYTES, &text, &len, err);
-	if (r < 0)
-		return r;
-	cleanup_spec struct spec *s = NULL;
-	r = spec_parse(text, len, "config.json", &s, err);
+	/* A new device list replaces the program (atomically, see devices.c):
+	 * jaula's defaults and the new rules, as at create. */
 	struct cg_bpf_prog prog = CG_BPF_PROG_INIT;
-	if (r == 0)
-		r = jl_build_device_prog(s, res->devices, res->n_devices, &prog, err);
+	int r = jl_build_device_prog(res->devices, res->n_devices, &prog, err);
 	if (r == 0)
 		r = cg_devices_attach(&t->cg, &prog, err);
 	cg_bpf_prog_free(&prog);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <linux/sched/types.h>
 #include <signal.h>
@@ -16,19 +17,23 @@
 #include <unistd.h>
 
 #include "runtime/caps.h"
+#include "runtime/init.h"
 #include "runtime/ksigaction.h"
 #include "runtime/log.h"
+#include "runtime/procfs.h"
 #include "runtime/util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* --- attributes ----------------------------------------------------------- */
 
-static int set_oom_score_adj(int v, struct jl_err **err)
+int jl_process_set_oom_score_adj(struct jl_procfs *proc, const char *who, int v,
+				 struct jl_err **err)
 {
-	char buf[16];
+	char buf[16], path[64];
 	int n = snprintf(buf, sizeof(buf), "%d", v);
-	int r = jl_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, err);
+	snprintf(path, sizeof(path), "%s/oom_score_adj", who);
+	int r = jl_procfs_write(proc, path, buf, (size_t)n, err);
 	if (r < 0)
 		return jl_err_wrap(err, "process.oomScoreAdj %d%s", v,
 				   r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
@@ -100,11 +105,7 @@ static int set_io_priority(const struct spec_io_priority *io, struct jl_err **er
 int jl_process_apply_attrs(const struct spec_process *p, const struct spec_personality *pers,
 			   struct jl_err **err)
 {
-	int r = 0;
-	if (p->has_oom_score_adj)
-		r = set_oom_score_adj(p->oom_score_adj, err);
-	if (r == 0)
-		r = set_rlimits(p, err);
+	int r = set_rlimits(p, err);
 	if (r == 0 && pers)
 		r = set_personality(pers, err);
 	if (r == 0)
@@ -222,14 +223,45 @@ char **jl_process_envp(const struct spec_process *p)
 
 /* --- fds and signals ------------------------------------------------------ */
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+void jl_process_close_fds(int n_preserved, const uint8_t *was_open, const int *keep,
+			  size_t n_keep)
+{
+	/* What stays: the preserved fds the caller really passed, and our own
+	 * channels (close-on-exec: they go at execve).  Everything else --
+	 * the caller's other fds, ours to the host (cgroup, namespaces, the
+	 * log) -- goes now, before the working directory is resolved
+	 * (CVE-2024-21626: /proc/self/fd/N as a cwd). */
+	jl_log_drop_file();
+	int stay[JL_MAX_PRESERVED + 8];
+	size_t n = 0;
+	for (int i = 0; i < n_preserved && n < JL_MAX_PRESERVED; i++)
+		if (was_open[i])
+			stay[n++] = 3 + i;
+	for (size_t i = 0; i < n_keep && n < ARRAY_SIZE(stay); i++)
+		if (keep[i] > 2)
+			stay[n++] = keep[i];
+	qsort(stay, n, sizeof(int), cmp_int);
+	unsigned lo = 3;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned hi = i < n ? (unsigned)stay[i] : ~0U;
+		if (hi > lo && syscall(SYS_close_range, lo, hi - 1, 0) < 0) {
+			/* Before 5.9: one by one, as far as the limit goes. */
+			unsigned end = hi == ~0U ? (unsigned)sysconf(_SC_OPEN_MAX) : hi;
+			for (unsigned fd = lo; fd < end; fd++)
+				close((int)fd);
+		}
+		if (i < n)
+			lo = (unsigned)stay[i] + 1;
+	}
+}
+
 int jl_process_prepare_fds(int n_preserved, const uint8_t *was_open, struct jl_err **err)
 {
-	unsigned first = 3u + (unsigned)n_preserved;
-	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		/* Before 5.11: mark them one by one. */
-		for (int fd = (int)first; fd < 65536; fd++)
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
 	for (int i = 0; i < n_preserved; i++) {
 		if (!was_open[i])
 			continue;
@@ -237,6 +269,34 @@ int jl_process_prepare_fds(int n_preserved, const uint8_t *was_open, struct jl_e
 			return jl_err_sys(err, "--preserve-fds: fd %d", 3 + i);
 	}
 	return 0;
+}
+
+int jl_process_enter_cwd(const struct spec_process *p, struct jl_err **err)
+{
+	if (chdir(p->cwd) < 0)
+		return jl_err_sys(err, "process.cwd: chdir \"%s\"", p->cwd);
+	/* A cwd reached through a magic link (an fd of the runtime, another
+	 * process's cwd) can lie outside our root: the kernel then reports no
+	 * path from the root ("(unreachable)", glibc: ENOENT). */
+	char buf[PATH_MAX];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return jl_err_code(err, EPERM,
+				   "process.cwd: \"%s\" is outside the container's root "
+				   "filesystem",
+				   p->cwd);
+	return 0;
+}
+
+void jl_process_forget_environ(void)
+{
+	/* The caller's environment sits in our memory (and in /proc/PID/environ)
+	 * until execve: a process that waits for `start` or joins a container
+	 * must not hand it to whoever can read us. */
+	extern char **environ;
+	for (char **e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	static char *none[] = {NULL};
+	environ = none;
 }
 
 void jl_process_reset_signals(void)

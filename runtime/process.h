@@ -10,9 +10,16 @@
 #include "runtime/error.h"
 #include "runtime/spec.h"
 
-/* oomScoreAdj, rlimits, personality, scheduler, ioPriority. */
+struct jl_procfs;
+
+/* rlimits, personality, scheduler, ioPriority. */
 int jl_process_apply_attrs(const struct spec_process *p, const struct spec_personality *pers,
 			   struct jl_err **err);
+
+/* oomScoreAdj of process `who` ("self" or a pid) through procfs handle h:
+ * never through a /proc the container's mounts could shadow. */
+int jl_process_set_oom_score_adj(struct jl_procfs *h, const char *who, int v,
+				 struct jl_err **err);
 
 /* Bounding set, supplementary groups, gid, uid, then the capability sets.
  * setgroups is skipped when the user namespace forbids it. */
@@ -28,9 +35,18 @@ int jl_process_find_exe(const struct spec_process *p, char *const *envp, char **
 char **jl_process_argv(const struct spec_process *p);
 char **jl_process_envp(const struct spec_process *p);
 
-/* Everything above fd 2 is closed at execve except fds 3..3+n-1 that were
- * open when the runtime started (--preserve-fds). */
+/* Close every fd above 2 now, except fds 3..3+n-1 that were open when the
+ * runtime started (--preserve-fds) and the `keep` ones (close-on-exec). */
+void jl_process_close_fds(int n_preserved, const uint8_t *was_open, const int *keep,
+			  size_t n_keep);
+/* Let the preserved fds survive execve. */
 int jl_process_prepare_fds(int n_preserved, const uint8_t *was_open, struct jl_err **err);
+
+/* chdir to process.cwd; fails unless it is inside the process's root. */
+int jl_process_enter_cwd(const struct spec_process *p, struct jl_err **err);
+
+/* Wipe the runtime's environment from this process's memory. */
+void jl_process_forget_environ(void);
 
 /* Undo what the runtime changed for itself (SIGPIPE ignored, signal mask)
  * so the container's program starts with the defaults. */

@@ -236,6 +236,49 @@ static int plan_mount(const struct spec *s, const struct spec_mount *m, size_t i
 	return 0;
 }
 
+/* --- --no-pivot (parent) ---------------------------------------------------
+ * MS_MOVE + chroot leaves every other mount of our namespace in the
+ * container's, under its root.  Whatever is still there is reachable by a
+ * chroot escape, and a full procfs or sysfs among them is what lets the
+ * kernel grant a fresh, unmasked procfs or sysfs to a container process
+ * that makes itself a user namespace.  So the init detaches every mount
+ * that is neither the rootfs, below it, nor on the way to it.  The list is
+ * read here, from the namespace the init's is a copy of. */
+
+static bool path_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && (path[n] == '/' || (n == 1 && dir[0] == '/'));
+}
+
+static int plan_host_mounts(struct jl_rootfs_plan *p, struct jl_err **err)
+{
+	cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return jl_err_sys(err, "--no-pivot: read /proc/self/mountinfo");
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	while (getline(&line, &cap, f) > 0) {
+		struct jl_mountinfo m;
+		if (!jl_mountinfo_parse(line, &m) || !strcmp(m.mountpoint, p->rootfs) ||
+		    path_below(m.mountpoint, p->rootfs))
+			continue;
+		bool pseudo = (!strcmp(m.fstype, "proc") || !strcmp(m.fstype, "sysfs")) &&
+			      !strcmp(m.root, "/");
+		/* "/" and the mounts on the way to the rootfs stay (the move
+		 * needs them); only a pseudo filesystem among them is handled. */
+		if (path_below(p->rootfs, m.mountpoint) && !pseudo)
+			continue;
+		if (n == p->n_host_mounts)
+			p->host_mounts = xrealloc(p->host_mounts, (n = n ? 2 * n : 32) *
+								  sizeof(*p->host_mounts));
+		p->host_mounts[p->n_host_mounts++] =
+			(struct jl_host_mount){.path = xstrdup(m.mountpoint), .pseudo = pseudo};
+	}
+	free(line);
+	return 0;
+}
+
 int jl_rootfs_plan_build(const struct spec *s, const char *bundle, bool no_pivot,
 			 const char *cgroup_dir, struct jl_rootfs_plan *p, struct jl_err **err)
 {
@@ -247,6 +290,8 @@ int jl_rootfs_plan_build(const struct spec *s, const char *bundle, bool no_pivot
 	p->cgroupns = spec_find_namespace(s, NS_CGROUP) != NULL;
 	p->cgroup_source = cgroup_dir ? xstrdup(cgroup_dir) : NULL;
 	int r = resolve_rootfs(s, bundle, &p->rootfs, err);
+	if (r == 0 && no_pivot)
+		r = plan_host_mounts(p, err);
 	if (r < 0)
 		return r;
 	const char *prop = s->lnx.rootfs_propagation;
@@ -276,6 +321,9 @@ void jl_rootfs_plan_free(struct jl_rootfs_plan *p)
 			close(p->mounts[i].idmap_tree);
 	}
 	free(p->mounts);
+	for (size_t i = 0; i < p->n_host_mounts; i++)
+		free(p->host_mounts[i].path);
+	free(p->host_mounts);
 	free(p->rootfs);
 	free(p->cgroup_source);
 	memset(p, 0, sizeof(*p));
@@ -629,6 +677,17 @@ static int prepare_propagation(const struct jl_rootfs_plan *p, struct jl_err **e
 	return 0;
 }
 
+/* A tmpfs jaula just mounted is a fresh filesystem of the container's own:
+ * device nodes may go there (see dev.c). */
+static void allow_devices_on(int rootfd, const struct jl_mount_entry *m, struct jl_dev_allow *a)
+{
+	if (!jl_streq(m->type, "tmpfs") || a->n == ARRAY_SIZE(a->ids))
+		return;
+	cleanup_close int fd = jl_open_in_root(rootfd, m->destination, O_PATH);
+	if (fd >= 0 && jl_mount_id(fd, &a->ids[a->n]) == 0)
+		a->n++;
+}
+
 int jl_rootfs_mount_all(const struct jl_rootfs_plan *p, struct jl_err **err)
 {
 	int r = prepare_propagation(p, err);
@@ -637,6 +696,9 @@ int jl_rootfs_mount_all(const struct jl_rootfs_plan *p, struct jl_err **err)
 	cleanup_close int rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return jl_err_sys(err, "open rootfs \"%s\"", p->rootfs);
+	struct jl_dev_allow allow = {.n = 1};
+	if (jl_mount_id(rootfd, &allow.ids[0]) < 0)
+		return jl_err_sys(err, "statx rootfs \"%s\"", p->rootfs);
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		const struct jl_mount_entry *m = &p->mounts[i];
 		if (m->kind == JL_MOUNT_BIND)
@@ -647,16 +709,54 @@ int jl_rootfs_mount_all(const struct jl_rootfs_plan *p, struct jl_err **err)
 			r = mount_fs(rootfd, m, p, err);
 		if (r < 0)
 			return r;
+		if (m->kind == JL_MOUNT_FS)
+			allow_devices_on(rootfd, m, &allow);
 	}
-	return jl_dev_setup(rootfd, p->spec, p->userns, err);
+	return jl_dev_setup(rootfd, p->spec, &allow, p->userns, err);
 }
 
 /* --- pivot ---------------------------------------------------------------- */
 
+/* A full procfs or sysfs that cannot be detached (a user namespace locks
+ * the mounts it was handed) stops being "fully visible" to the kernel once
+ * a non-empty directory of it is covered: then no user namespace below may
+ * mount a new one. */
+static int cover_pseudo(const char *path, struct jl_err **err)
+{
+	static const char *const dirs[] = {"sys", "kernel"}; /* procfs, sysfs */
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		cleanup_free char *sub = xasprintf("%s/%s", path, dirs[i]);
+		if (mount("tmpfs", sub, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0") == 0)
+			return 0;
+	}
+	return jl_err_sys(err, "--no-pivot: cover the host's \"%s\"", path);
+}
+
+static int detach_host_mounts(const struct jl_rootfs_plan *p, struct jl_err **err)
+{
+	for (size_t i = p->n_host_mounts; i-- > 0;) {
+		const struct jl_host_mount *m = &p->host_mounts[i];
+		/* ENOENT: gone with a parent detached before it. */
+		if (umount2(m->path, MNT_DETACH) == 0 || errno == ENOENT)
+			continue;
+		if (m->pseudo) { /* locked (user namespace), or on the way to the rootfs */
+			int r = cover_pseudo(m->path, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 static int move_root(const struct jl_rootfs_plan *p, struct jl_err **err)
 {
 	/* --no-pivot (rootfs on a ramfs initramfs): MS_MOVE + chroot.  Weaker:
-	 * the old root stays reachable to whoever can escape a chroot. */
+	 * the old root stays reachable to whoever can escape a chroot, so
+	 * nothing else of the runtime's namespace stays with it. */
+	int r = detach_host_mounts(p, err);
+	if (r < 0)
+		return r;
 	if (chdir(p->rootfs) < 0)
 		return jl_err_sys(err, "chdir \"%s\"", p->rootfs);
 	if (mount(p->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
@@ -700,7 +800,31 @@ int jl_rootfs_pivot(const struct jl_rootfs_plan *p, struct jl_err **err)
 
 /* --- after pivot: masked, read-only --------------------------------------- */
 
-static int mask_path(int rootfd, const char *path, struct jl_err **err)
+/* An empty read-only tmpfs, detached: the mask for directories.  The
+ * first one is made; later ones are clones of it (two syscalls each). */
+static int mask_dir_tree(int *first)
+{
+	if (*first >= 0)
+		return sys_open_tree(*first, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	int fd = -1;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "0", 0) == 0 &&
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+				  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					  MOUNT_ATTR_NOEXEC);
+	int e = errno;
+	close(fs);
+	errno = e;
+	return fd;
+}
+
+/* A directory gets an empty read-only tmpfs, anything else /dev/null.  Both
+ * are attached by fd: no path through the container's /proc, which its own
+ * mounts could have shadowed, decides where a mask lands. */
+static int mask_path(int rootfd, const char *path, int *first_dir, struct jl_err **err)
 {
 	cleanup_close int fd = jl_open_in_root(rootfd, path, O_PATH);
 	if (fd == -ENOENT)
@@ -710,13 +834,16 @@ static int mask_path(int rootfd, const char *path, struct jl_err **err)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return jl_err_sys(err, "linux.maskedPaths: stat \"%s\"", path);
-	char fdp[JL_FD_PATH_MAX];
-	/* A directory gets an empty read-only tmpfs, anything else /dev/null. */
-	int r = S_ISDIR(st.st_mode)
-			? mount("tmpfs", jl_fd_path(fd, fdp), "tmpfs", MS_RDONLY, NULL)
-			: mount("/dev/null", jl_fd_path(fd, fdp), NULL, MS_BIND, NULL);
-	if (r < 0)
+	bool dir = S_ISDIR(st.st_mode);
+	cleanup_close int tree = dir ? mask_dir_tree(first_dir)
+				     : sys_open_tree(AT_FDCWD, "/dev/null",
+						     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0 || sys_move_mount(tree, "", fd, "",
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return jl_err_sys(err, "linux.maskedPaths: mask \"%s\"", path);
+	/* Now attached: later masks clone it. */
+	if (dir && *first_dir < 0)
+		*first_dir = steal_fd(&tree);
 	return 0;
 }
 
@@ -750,8 +877,9 @@ int jl_rootfs_finish(const struct jl_rootfs_plan *p, struct jl_err **err)
 		if (r < 0)
 			return r;
 	}
+	cleanup_close int first_dir = -1;
 	for (size_t i = 0; i < l->masked_paths.n; i++) {
-		int r = mask_path(rootfd, l->masked_paths.v[i], err);
+		int r = mask_path(rootfd, l->masked_paths.v[i], &first_dir, err);
 		if (r < 0)
 			return r;
 	}

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runtime/error.h"
 #include "runtime/mountopts.h"
@@ -33,8 +34,17 @@ struct jl_mount_entry {
 				  * the parent made (rootfs.c explains why), or -1 */
 };
 
+/* --no-pivot: a mount of the runtime's namespace outside the rootfs, to be
+ * detached (or, if it cannot be, made unusable) before the move. */
+struct jl_host_mount {
+	char *path;
+	bool pseudo; /* a full procfs or sysfs: it must not stay usable */
+};
+
 struct jl_rootfs_plan {
 	char *rootfs; /* absolute host path */
+	struct jl_host_mount *host_mounts; /* --no-pivot only, in mountinfo order */
+	size_t n_host_mounts;
 	struct jl_mount_entry *mounts;
 	size_t n_mounts;
 	unsigned long root_propagation; /* rootfsPropagation, 0 = default (rslave) */
@@ -56,8 +66,18 @@ int jl_rootfs_mount_all(const struct jl_rootfs_plan *p, struct jl_err **err);
 int jl_rootfs_pivot(const struct jl_rootfs_plan *p, struct jl_err **err);
 int jl_rootfs_finish(const struct jl_rootfs_plan *p, struct jl_err **err);
 
-/* /dev: default nodes, linux.devices, the standard symlinks, ptmx (dev.c). */
-int jl_dev_setup(int rootfd, const struct spec *s, bool userns, struct jl_err **err);
+/* The mounts device nodes may be created on: the rootfs's own, and the
+ * tmpfs mounts jaula made (recorded as they are made). */
+struct jl_dev_allow {
+	uint64_t ids[16];
+	size_t n;
+};
+/* The mount id of what fd names (statx STATX_MNT_ID). */
+int jl_mount_id(int fd, uint64_t *id);
+
+/* /dev: default nodes, the standard symlinks, ptmx, linux.devices (dev.c). */
+int jl_dev_setup(int rootfd, const struct spec *s, const struct jl_dev_allow *a, bool userns,
+		 struct jl_err **err);
 /* Bind the terminal's slave over /dev/console (after pivot). */
 int jl_dev_bind_console(const char *slave_path, struct jl_err **err);
 

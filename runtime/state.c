@@ -104,7 +104,7 @@ int jl_state_dir_remove(const char *root, const char *id, struct jl_err **err)
 	/* The files jaula makes there, by name (no directory read), then the
 	 * directory; anything unexpected falls back to a recursive removal. */
 	static const char *const known[] = {JL_STATE_FILE, JL_CONFIG_COPY, JL_FIFO_FILE,
-					    JL_SECCOMP_FILE, JL_EXEC_ERR_FILE};
+					    JL_SECCOMP_FILE};
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", root, id);
 	cleanup_close int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -149,6 +149,8 @@ int jl_state_write(int dirfd, const struct jl_state *s, struct jl_err **err)
 		jl_jw_kv_bool(&w, "systemdCgroup", s->systemd_cgroup);
 	}
 	jl_jw_kv_uint(&w, "hooks", s->hooks_mask);
+	if (s->init_err_fd >= 0)
+		jl_jw_kv_int(&w, "initErrFd", s->init_err_fd);
 	write_annotations(&w, s);
 	jl_jw_end_object(&w);
 	int r = jl_write_atomic_at(dirfd, JL_STATE_FILE, b.data, b.len, 0600, err);
@@ -206,9 +208,12 @@ int jl_state_read(int dirfd, const char *id, struct jl_state *s, struct jl_err *
 	s->cgroup_path = dup_field(root, "cgroupPath");
 	s->systemd_cgroup = jl_json_type(jl_json_get(root, "systemdCgroup")) == JL_JSON_TRUE;
 	s->hooks_mask = (unsigned)int_field(root, "hooks");
+	s->init_err_fd = jl_json_get(root, "initErrFd") ? (int)int_field(root, "initErrFd") : -1;
 	read_annotations(root, s);
+	/* pid 0 is a create in progress; a missing pid is no state at all. */
+	bool has_pid = jl_json_number_text(jl_json_get(root, "pid")) != NULL;
 	jl_json_free(root);
-	if (!s->id || s->pid <= 0) {
+	if (!s->id || s->pid < 0 || !has_pid) {
 		jl_state_free(s);
 		return jl_err_set(err, 0, "container \"%s\": %s is corrupt", id, JL_STATE_FILE);
 	}
@@ -251,6 +256,8 @@ bool jl_state_init_alive(const struct jl_state *s)
 {
 	uint64_t t;
 	char st;
+	if (s->pid <= 0)
+		return false;
 	if (jl_proc_stat(s->pid, &t, &st) < 0)
 		return false;
 	return t == s->start_time && st != 'Z' && st != 'X';
@@ -284,8 +291,23 @@ static bool cgroup_frozen(const struct jl_state *s)
 	return frozen;
 }
 
-enum jl_status jl_state_status(int dirfd, const struct jl_state *s)
+/* The creator still holds the directory's lock (we hold another open of
+ * it: a lock of our own would not conflict). */
+static bool creator_alive(int dirfd)
 {
+	cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		return false;
+	return errno == EWOULDBLOCK;
+}
+
+static enum jl_status status_of(int dirfd, const struct jl_state *s, bool locked)
+{
+	/* Holding the lock ourselves, the creator is gone. */
+	if (s->pid == 0)
+		return !locked && creator_alive(dirfd) ? JL_STATUS_CREATING : JL_STATUS_STOPPED;
 	if (!jl_state_init_alive(s))
 		return JL_STATUS_STOPPED;
 	/* The fifo exists from create until start releases the init. */
@@ -294,6 +316,16 @@ enum jl_status jl_state_status(int dirfd, const struct jl_state *s)
 	if (cgroup_frozen(s))
 		return JL_STATUS_PAUSED;
 	return JL_STATUS_RUNNING;
+}
+
+enum jl_status jl_state_status(int dirfd, const struct jl_state *s)
+{
+	return status_of(dirfd, s, false);
+}
+
+enum jl_status jl_state_status_locked(int dirfd, const struct jl_state *s)
+{
+	return status_of(dirfd, s, true);
 }
 
 void jl_state_to_json(const struct jl_state *s, enum jl_status status, struct jl_buf *out)

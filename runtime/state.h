@@ -1,8 +1,10 @@
 /* Container state under --root: <root>/<id>/{state.json, exec.fifo,
  * config.json}.  The directory itself is the lock (flock on its fd).
- * state.json is written once, atomically, when create succeeds; status is
- * derived each time from the process (pid + start time), the exec fifo and
- * the cgroup freezer, so it can never go stale. */
+ * state.json is written atomically twice: before create's first side
+ * effect (pid 0: what `delete` must undo if create dies, such as the
+ * cgroup), and once the init waits.  Status is derived each time from the
+ * process (pid + start time), the lock, the exec fifo and the cgroup
+ * freezer, so it can never go stale. */
 #ifndef JAULA_STATE_H
 #define JAULA_STATE_H
 
@@ -18,7 +20,6 @@
 #define JL_FIFO_FILE "exec.fifo"
 #define JL_CONFIG_COPY "config.json"
 #define JL_SECCOMP_FILE "seccomp.bpf"
-#define JL_EXEC_ERR_FILE "exec.err" /* why the init failed after start */
 #define JL_OCI_VERSION "1.3.0"
 
 struct jl_state {
@@ -35,6 +36,7 @@ struct jl_state {
 	char **annotations; /* key, value, key, value, ..., NULL */
 	size_t n_annotations;
 	unsigned hooks_mask; /* 1 << spec_hook_kind present in the config */
+	int init_err_fd; /* the waiting init's end of its failure pipe (create), or -1 */
 };
 
 void jl_state_free(struct jl_state *s);
@@ -49,7 +51,8 @@ int jl_state_dir_open(const char *root, const char *id, bool lock, struct jl_err
 int jl_state_dir_remove(const char *root, const char *id, struct jl_err **err);
 
 int jl_state_write(int dirfd, const struct jl_state *s, struct jl_err **err);
-/* ENOENT (no state.json yet: being created, or a creator that died). */
+/* ENOENT (no state.json yet: a creator that died before writing it).  A
+ * pid of 0 is a create in progress, or one that died. */
 int jl_state_read(int dirfd, const char *id, struct jl_state *s, struct jl_err **err);
 
 /* Start time and one-letter state ('R', 'S', 'Z', ...) of a process. */
@@ -60,6 +63,8 @@ bool jl_state_init_alive(const struct jl_state *s);
 int jl_state_open_pidfd(const struct jl_state *s);
 
 enum jl_status jl_state_status(int dirfd, const struct jl_state *s);
+/* The same, for a caller that holds the directory's lock. */
+enum jl_status jl_state_status_locked(int dirfd, const struct jl_state *s);
 
 /* --pid-file: written atomically (temp + rename) so a reader never sees a
  * partial number; a relative path is relative to the current directory. */

@@ -22,7 +22,8 @@ enum sync_type {
 	SYNC_CONSOLE,         /* init -> runtime: pty master (run with a terminal) */
 	SYNC_SECCOMP,         /* init -> runtime: notify listener fd */
 	SYNC_READY,           /* init -> runtime: waiting for start */
-	SYNC_START,           /* runtime -> init: go (run; create uses the exec fifo) */
+	SYNC_HANDOVER,        /* runtime -> init: state recorded; wait for the exec fifo (create) */
+	SYNC_START,           /* runtime -> init: state recorded; go (run) */
 };
 
 struct sync_msg {

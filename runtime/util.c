@@ -384,3 +384,39 @@ void jl_time_rfc3339(char out[40])
 	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + n, 40 - n, ".%09ldZ", ts.tv_nsec);
 }
+
+static void unescape_octal(char *s)
+{
+	char *out = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+bool jl_mountinfo_parse(char *line, struct jl_mountinfo *m)
+{
+	char *f[5], *save = NULL, *tok = strtok_r(line, " \n", &save);
+	for (int i = 0; i < 5; i++, tok = strtok_r(NULL, " \n", &save)) {
+		if (!tok)
+			return false;
+		f[i] = tok;
+	}
+	/* optional fields run up to the lone "-" */
+	while (tok && strcmp(tok, "-"))
+		tok = strtok_r(NULL, " \n", &save);
+	m->fstype = tok ? strtok_r(NULL, " \n", &save) : NULL;
+	if (!m->fstype)
+		return false;
+	m->root = f[3];
+	m->mountpoint = f[4];
+	unescape_octal(m->root);
+	unescape_octal(m->mountpoint);
+	return true;
+}

@@ -110,6 +110,14 @@ int jl_parse_int(const char *s, int *out); /* base 10, fits an int */
 bool jl_str_has_prefix(const char *s, const char *prefix);
 bool jl_streq(const char *a, const char *b); /* NULL-safe */
 
+/* One line of /proc/PID/mountinfo, split in place (octal escapes undone):
+ * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE ...".
+ * Returns false for a line that does not have that shape. */
+struct jl_mountinfo {
+	char *root, *mountpoint, *fstype;
+};
+bool jl_mountinfo_parse(char *line, struct jl_mountinfo *m);
+
 /* Current time as RFC 3339 with nanoseconds, UTC ("2026-12-01T21:19:08.123456789Z"). */
 void jl_time_rfc3339(char out[40]);
 

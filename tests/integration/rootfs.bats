@@ -514,9 +514,11 @@ root_optional() {
 	[ "${lines[2]}" = "sub/myfifo fifo 644 5:6 0:0" ]
 }
 
-@test "the device cgroup allows linux.devices and denies a node made with mknod" {
+@test "the device cgroup allows what resources.devices allows and denies a node made with mknod" {
 	cfg '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
-	cfg '.linux.devices = [{"path": "/dev/myloop", "type": "b", "major": 7, "minor": 0}]'
+	cfg '.linux.devices = [{"path": "/dev/myloop", "type": "b", "major": 7, "minor": 0}]
+		| .linux.resources.devices = [{"allow": false, "access": "rwm"},
+			{"allow": true, "type": "b", "major": 7, "minor": 0, "access": "rwm"}]'
 	sh_ctr 'dd if=/dev/myloop of=/dev/null count=0 2>&1; echo listed-rc=$?
 		mknod /dev/unlisted b 7 1; echo mknod-rc=$?
 		mknod /dev/listed2 b 7 0 && echo mknod-listed-ok

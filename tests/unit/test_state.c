@@ -306,7 +306,7 @@ static void test_state_corrupt(void **state)
 	}
 	/* well-formed JSON that is not a state */
 	static const char *const hollow[] = {
-		"{}", "{\"id\": \"bad\"}", "{\"id\": \"bad\", \"pid\": 0}",
+		"{}", "{\"id\": \"bad\"}", "{\"id\": \"bad\", \"pid\": \"0\"}",
 		"{\"id\": \"bad\", \"pid\": -5}", "{\"pid\": 12}", "{\"id\": 5, \"pid\": 12}",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(hollow); i++) {
@@ -453,6 +453,31 @@ static void test_status(void **state)
 	assert_string_equal(jl_status_name(JL_STATUS_STOPPED), "stopped");
 }
 
+/* pid 0: the record create writes before its first side effect.  While the
+ * creator holds the lock it is "creating"; to whoever holds the lock, or
+ * once the creator is gone, "stopped". */
+static void test_status_creating(void **state)
+{
+	struct tmp *t = *state;
+	struct jl_err *err = NULL;
+	int fd = jl_state_dir_create(t->root, "cr", &err);
+	assert_true(fd >= 0);
+	struct jl_state s = {.id = (char *)"cr", .pid = 0, .init_err_fd = -1};
+	assert_int_equal(jl_state_write(fd, &s, &err), 0);
+	struct jl_state r;
+	assert_int_equal(jl_state_read(fd, "cr", &r, &err), 0);
+	assert_int_equal(r.pid, 0);
+	assert_int_equal(r.init_err_fd, -1);
+	jl_state_free(&r);
+	assert_int_equal(jl_state_status(fd, &s), JL_STATUS_CREATING);
+	assert_int_equal(jl_state_status_locked(fd, &s), JL_STATUS_STOPPED);
+	close(fd); /* the creator dies */
+	fd = jl_state_dir_open(t->root, "cr", false, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(jl_state_status(fd, &s), JL_STATUS_STOPPED);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_proc_stat_dead),
 		cmocka_unit_test(test_init_alive),
 		cmocka_unit_test_setup_teardown(test_status, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_status_creating, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,13 +1,14 @@
 # Shared by every .bats file: a fresh bundle and state root per test, the
 # runtime under test as `jaula`, and config edits with jq.
 bats_require_minimum_version 1.5.0
+ITEST_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 setup() {
 	BUNDLE="$BATS_TEST_TMPDIR/bundle"
 	STATE="$BATS_TEST_TMPDIR/state"
 	ID="t${BATS_TEST_NUMBER}-${ITEST_RUN}-$RANDOM"
 	mkdir -p "$BUNDLE"
-	jq --arg root "$ROOTFS" '.root.path = $root' "$BATS_TEST_DIRNAME/lib/config.base.json" \
+	jq --arg root "$ROOTFS" '.root.path = $root' "$ITEST_LIB/config.base.json" \
 		>"$BUNDLE/config.json"
 }
 

@@ -20,7 +20,7 @@ export ITEST_RUN=$$
 if [ $# -gt 0 ]; then
 	files=("$@")
 else
-	files=("$here"/*.bats)
+	files=("$here"/*.bats "$here"/security/*.bats)
 fi
 bats --tap "${files[@]}"
 rc=$?
