@@ -8,7 +8,7 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct jl_exec_opts o = {0};
 	struct cli_list env = {0}, gids = {0}, caps = {0};
-	const char *ignored = NULL;
+	const char *label = NULL, *apparmor = NULL;
 	const struct cli_opt opts[] = {
 		{"process", 'p', CLI_STRING, &o.process_file, "FILE", "the process as JSON (config.json's process)"},
 		{"detach", 'd', CLI_BOOL, &o.detach, NULL, "return once the process runs"},
@@ -24,8 +24,8 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 		{"no-new-privs", 0, CLI_BOOL, &o.no_new_privs, NULL, "set no_new_privs"},
 		{"cgroup", 0, CLI_STRING, &o.cgroup, "PATH", "run in this sub-cgroup of the container"},
 		{"ignore-paused", 0, CLI_BOOL, &o.ignore_paused, NULL, "exec even if the container is paused"},
-		{"process-label", 0, CLI_STRING, &ignored, "LABEL", "accepted, ignored (no SELinux)"},
-		{"apparmor", 0, CLI_STRING, &ignored, "PROFILE", "accepted, ignored (no AppArmor)"},
+		{"process-label", 0, CLI_STRING, &label, "LABEL", "not supported (no SELinux): a warning"},
+		{"apparmor", 0, CLI_STRING, &apparmor, "PROFILE", "not supported (no AppArmor): a warning"},
 	};
 	struct cli_command cmd = {"exec", "[options] <container-id> [command [args...]]",
 				  "Run a process in a running container.", opts, ARRAY_SIZE(opts),
@@ -36,7 +36,15 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r == 0 && pos.n < 1)
 		r = cli_need_args(&cmd, &pos, 1, 1, &err);
 	int status = 0;
+	if (r == 0 && label)
+		jl_warn("--process-label \"%s\": this build has no SELinux support; not applied",
+			label);
+	if (r == 0 && apparmor)
+		jl_warn("--apparmor \"%s\": this build has no AppArmor support; not applied",
+			apparmor);
+	bool tried = false;
 	if (r == 0) {
+		tried = true;
 		o.id = pos.v[0];
 		o.args = (char **)pos.v + 1;
 		o.n_args = pos.n - 1;
@@ -49,7 +57,13 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cli_list_free(&env);
 	cli_list_free(&gids);
 	cli_list_free(&caps);
-	if (r != 0)
-		return r > 0 ? 0 : cli_fail(&err);
+	if (r > 0)
+		return 0;
+	if (r < 0) {
+		/* runc's status for an exec whose process never ran; containerd
+		 * and podman tell it from the process's own statuses this way. */
+		cli_fail(&err);
+		return tried ? 255 : 1;
+	}
 	return status;
 }

@@ -5,7 +5,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "runtime/procfs.h"
@@ -182,4 +184,24 @@ int ns_enter_new_time(struct jl_procfs *proc, const struct ns_time_offset *monot
 	if (setns(fd, CLONE_NEWTIME) < 0)
 		return jl_err_sys(err, "enter the new time namespace");
 	return 0;
+}
+
+int ns_net_lo_up(struct jl_err **err)
+{
+	/* Any socket reaches the device ioctls of its network namespace; a
+	 * unix one needs no IPv4 in the kernel. */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return jl_err_sys(err, "socket");
+	struct ifreq ifr = {0};
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (r < 0)
+		r = jl_err_sys(err, "bring up \"lo\" in the new network namespace");
+	close(fd);
+	return r;
 }

@@ -53,6 +53,10 @@ struct ns_time_offset {
 	int64_t secs;
 	uint32_t nanosecs;
 };
+/* A new network namespace starts with its loopback down; runc and crun
+ * bring it up, and programs expect 127.0.0.1 to work. */
+int ns_net_lo_up(struct jl_err **err);
+
 struct jl_procfs;
 /* unshare(CLONE_NEWTIME), write the offsets through proc, then enter the
  * new namespace: offsets can only be written before any process lives in

@@ -22,6 +22,7 @@
 #include "runtime/process.h"
 #include "runtime/procfs.h"
 #include "runtime/log.h"
+#include "runtime/notify.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "runtime/util.h"
@@ -206,6 +207,32 @@ static int prepare_fifo(struct jl_creator *c, struct jl_err **err)
 	return 0;
 }
 
+/* NOTIFY_SOCKET in our environment: the container gets a socket of its own
+ * to notify (notify.h).  The caller's value must not reach the container. */
+static int prepare_notify(struct jl_creator *c, struct jl_err **err)
+{
+	if (!jl_notify_host_socket())
+		return 0;
+	char **env = c->init.envp;
+	size_t n = 0, k = 0;
+	for (; env[n]; n++)
+		if (!jl_str_has_prefix(env[n], "NOTIFY_SOCKET="))
+			env[k++] = env[n];
+	env[k] = NULL;
+	char *dir = NULL;
+	int r = jl_notify_prepare(c->dirfd, c->g->root, c->o->id, &dir, err);
+	if (r == 0)
+		r = jl_rootfs_plan_notify(&c->init.rootfs, dir, err);
+	else
+		free(dir);
+	if (r < 0)
+		return r;
+	c->init.envp = xrealloc(env, (k + 2) * sizeof(*env));
+	c->init.envp[k] = (char *)"NOTIFY_SOCKET=" JL_NOTIFY_IN_CONTAINER;
+	c->init.envp[k + 1] = NULL;
+	return 0;
+}
+
 static bool any_init_hooks(const struct spec *s)
 {
 	return s->hooks[SPEC_HOOK_PRESTART].n || s->hooks[SPEC_HOOK_CREATE_RUNTIME].n ||
@@ -228,6 +255,8 @@ static int prepare_init(struct jl_creator *c, struct jl_err **err)
 	if (c->cg.path)
 		cg_dir = cg_abs = xasprintf("%s%s", c->cgroot.mount, c->cg.path);
 	int r = jl_rootfs_plan_build(c->spec, c->bundle, c->o->no_pivot, cg_dir, &in->rootfs, err);
+	if (r == 0)
+		r = prepare_notify(c, err);
 	if (r == 0)
 		r = prepare_namespaces(c, err);
 	if (r == 0 && c->spec->lnx.has_seccomp) {
@@ -404,6 +433,7 @@ static void fill_state(struct jl_creator *c)
 	s->pid = c->pid;
 	jl_proc_stat(c->pid, &s->start_time, NULL);
 	s->rootfs = xstrdup(c->init.rootfs.rootfs);
+	s->shared_mounts = !c->init.rootfs.mntns;
 }
 
 static int run_runtime_hooks(struct jl_creator *c, struct jl_err **err)
@@ -413,20 +443,17 @@ static int run_runtime_hooks(struct jl_creator *c, struct jl_err **err)
 	if (r < 0)
 		return r;
 	sync_msg_clear(&m);
-	c->state_creating = jl_state_json_with(&c->state, JL_STATUS_CREATING);
+	/* "created" for every create-time hook, as crun and the OCI
+	 * validation suite expect (the container exists and has its pid). */
 	c->state_created = jl_state_json_with(&c->state, JL_STATUS_CREATED);
-	r = jl_hooks_run(c->spec, SPEC_HOOK_PRESTART, c->state_creating, err);
+	r = jl_hooks_run(c->spec, SPEC_HOOK_PRESTART, c->state_created, err);
 	if (r == 0)
-		r = jl_hooks_run(c->spec, SPEC_HOOK_CREATE_RUNTIME, c->state_creating, err);
+		r = jl_hooks_run(c->spec, SPEC_HOOK_CREATE_RUNTIME, c->state_created, err);
 	if (r < 0)
 		return r;
-	/* The init runs createContainer and startContainer hooks: send it
-	 * both state documents, NUL-separated. */
-	size_t a = strlen(c->state_creating) + 1, b = strlen(c->state_created) + 1;
-	cleanup_free char *both = xmalloc(a + b);
-	memcpy(both, c->state_creating, a);
-	memcpy(both + a, c->state_created, b);
-	r = sync_send(c->sync_fd, SYNC_HOOKS_DONE, 0, both, a + b, -1);
+	/* The init runs createContainer and startContainer hooks. */
+	r = sync_send(c->sync_fd, SYNC_HOOKS_DONE, 0, c->state_created,
+		      strlen(c->state_created) + 1, -1);
 	return r < 0 ? jl_err_set(err, -r, "release the init after hooks") : 0;
 }
 
@@ -584,6 +611,12 @@ void jl_creator_abort(struct jl_creator *c)
 	/* A two-step pid 1 is our child too (CLONE_PARENT). */
 	if (c->pid > 0 && c->pid != c->child)
 		waitpid(c->pid, NULL, 0);
+	if (c->init.rootfs.rootfs && !c->init.rootfs.mntns) {
+		struct jl_err *e = NULL;
+		if (jl_rootfs_detach_below(c->init.rootfs.rootfs, &e) < 0)
+			jl_warn("%s", e->msg);
+		jl_err_free(&e);
+	}
 	if (c->cg_created) {
 		struct jl_err *e = NULL;
 		cg_kill(&c->cg, SIGKILL, NULL);
@@ -628,7 +661,6 @@ void jl_creator_free(struct jl_creator *c)
 	cg_handle_close(&c->cg);
 	cg_bpf_prog_free(&c->devices);
 	jl_state_free(&c->state);
-	free(c->state_creating);
 	free(c->state_created);
 	spec_free(c->spec);
 	free(c->config_text);

@@ -40,7 +40,7 @@ struct jl_creator {
 	int err_read; /* create: read end of the init's failure pipe (until clone) */
 
 	struct jl_state state;
-	char *state_creating, *state_created;
+	char *state_created; /* the state create-time hooks get on stdin */
 };
 
 /* Everything up to a waiting init and a written state.json.  On failure

@@ -219,7 +219,8 @@ static int prepare_process(struct exec_ctx *x, struct jl_err **err)
 	if (r < 0)
 		return r;
 	if (x->proc.apparmor_profile || x->proc.selinux_label)
-		jl_debug("exec: apparmorProfile/selinuxLabel ignored: no LSM support in this build");
+		jl_warn("exec: process apparmorProfile/selinuxLabel: this build has no LSM support; "
+			"not applied");
 	if (x->proc.terminal && !x->o->console_socket && x->o->detach)
 		return jl_err_code(err, EINVAL,
 				   "exec: a terminal with --detach needs --console-socket");
@@ -289,8 +290,10 @@ static int child_steps(struct exec_ctx *x, char **exe, struct jl_err **err)
 	/* cwd first: "./prog" and an empty PATH entry are relative to it. */
 	if (r == 0)
 		r = jl_process_enter_cwd(p, err);
-	if (r == 0)
+	if (r == 0) {
+		x->envp = jl_process_add_home(x->envp, p->user.uid);
 		r = jl_process_find_exe(p, x->envp, exe, err);
+	}
 	if (r < 0)
 		return r;
 	if (p->exec_cpu_affinity.final)

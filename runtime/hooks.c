@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -64,10 +65,13 @@ static int feed_and_wait(pid_t pid, int pidfd, int out, const char *data, long d
 		if (p[0].revents)
 			break;
 		if (out >= 0 && p[1].revents) {
-			ssize_t w = write(out, data + off, len - off);
+			/* MSG_NOSIGNAL: a hook that exits without reading its
+			 * stdin is EPIPE for us, never a SIGPIPE (the init runs
+			 * startContainer hooks with default signal handlers). */
+			ssize_t w = send(out, data + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (w > 0)
 				off += (size_t)w;
-			if (w < 0 || off == len) {
+			if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
 				close(out);
 				out = -1;
 			}
@@ -85,9 +89,10 @@ static int feed_and_wait(pid_t pid, int pidfd, int out, const char *data, long d
 static int run_one(const struct spec_hook *h, const char *what, const char *state,
 		   struct jl_err **err)
 {
+	/* A socket rather than a pipe for the hook's stdin: see feed_and_wait. */
 	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return jl_err_sys(err, "%s: pipe", what);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipefd) < 0)
+		return jl_err_sys(err, "%s: socketpair", what);
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
@@ -98,7 +103,6 @@ static int run_one(const struct spec_hook *h, const char *what, const char *stat
 		exec_hook(h, pipefd[0]);
 	setpgid(pid, pid); /* also here: the kill below must not race the child's */
 	close(pipefd[0]);
-	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
 		close(pipefd[1]);
@@ -127,8 +131,8 @@ static int run_one(const struct spec_hook *h, const char *what, const char *stat
 	return 0;
 }
 
-int jl_hooks_run(const struct spec *s, enum spec_hook_kind kind, const char *state_json,
-		 struct jl_err **err)
+static int run_list(const struct spec *s, enum spec_hook_kind kind, const char *state_json,
+		    bool warn_only, struct jl_err **err)
 {
 	const struct spec_hook_list *l = &s->hooks[kind];
 	for (size_t i = 0; i < l->n; i++) {
@@ -136,9 +140,27 @@ int jl_hooks_run(const struct spec *s, enum spec_hook_kind kind, const char *sta
 		snprintf(what, sizeof(what), "%s hook[%zu] \"%s\"", spec_hook_name(kind), i,
 			 l->v[i].path);
 		jl_debug("running %s", what);
-		int r = run_one(&l->v[i], what, state_json, err);
-		if (r < 0)
-			return r;
+		if (!warn_only) {
+			int r = run_one(&l->v[i], what, state_json, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		struct jl_err *e = NULL;
+		if (run_one(&l->v[i], what, state_json, &e) < 0)
+			jl_warn("%s", e->msg);
+		jl_err_free(&e);
 	}
 	return 0;
+}
+
+int jl_hooks_run(const struct spec *s, enum spec_hook_kind kind, const char *state_json,
+		 struct jl_err **err)
+{
+	return run_list(s, kind, state_json, false, err);
+}
+
+void jl_hooks_run_warn(const struct spec *s, enum spec_hook_kind kind, const char *state_json)
+{
+	run_list(s, kind, state_json, true, NULL);
 }

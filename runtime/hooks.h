@@ -10,5 +10,8 @@
  * is returned ("createRuntime hook[1] \"/bin/x\": exited with status 3"). */
 int jl_hooks_run(const struct spec *s, enum spec_hook_kind kind, const char *state_json,
 		 struct jl_err **err);
+/* Run them all; each failure is a warning (runtime-spec: poststart and
+ * poststop hooks). */
+void jl_hooks_run_warn(const struct spec *s, enum spec_hook_kind kind, const char *state_json);
 
 #endif

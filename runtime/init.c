@@ -246,7 +246,7 @@ static int set_names(struct jl_init *c, struct jl_err **err)
 }
 
 /* Stop while the runtime runs prestart/createRuntime; it answers with the
- * state documents our own hooks get on stdin. */
+ * state document our own hooks get on stdin. */
 static int wait_runtime_hooks(struct jl_init *c, struct jl_err **err)
 {
 	int r = sync_send(c->sync_fd, SYNC_CREATE_RUNTIME, 0, NULL, 0, -1);
@@ -256,12 +256,11 @@ static int wait_runtime_hooks(struct jl_init *c, struct jl_err **err)
 	r = sync_expect(c->sync_fd, SYNC_HOOKS_DONE, "the runtime", &m, err);
 	if (r < 0)
 		return r;
-	if (!m.data || strlen(m.data) + 1 >= m.len) {
+	if (!m.data || !*m.data) {
 		sync_msg_clear(&m);
 		return jl_err_set(err, EPROTO, "the runtime sent no state for hooks");
 	}
-	c->state_creating = m.data; /* kept until execve */
-	c->state_created = m.data + strlen(m.data) + 1;
+	c->state_created = m.data; /* kept until execve */
 	m.data = NULL;
 	sync_msg_clear(&m);
 	return 0;
@@ -331,6 +330,17 @@ static int wait_for_start(struct jl_init *c, struct jl_err **err)
 
 /* --- the steps ------------------------------------------------------------ */
 
+/* runtime-spec: in the container's namespaces, after its mounts, before
+ * pivot_root; crun and runc run them from the container's rootfs. */
+static int create_container_hooks(struct jl_init *c, struct jl_err **err)
+{
+	if (!c->spec->hooks[SPEC_HOOK_CREATE_CONTAINER].n)
+		return 0;
+	if (chdir(c->rootfs.rootfs) < 0)
+		return jl_err_sys(err, "chdir \"%s\"", c->rootfs.rootfs);
+	return jl_hooks_run(c->spec, SPEC_HOOK_CREATE_CONTAINER, c->state_created, err);
+}
+
 /* A session of our own: without one, a container with no terminal of its
  * own stays in the caller's session and can push keystrokes into the
  * caller's terminal with TIOCSTI (CVE-2017-5226).  After the namespaces:
@@ -354,6 +364,8 @@ static int setup_environment(struct jl_init *c, struct jl_err **err)
 	 * host uid we still have (non-dumpable: /proc/self is root's). */
 	if (r == 0)
 		r = late_namespaces(c, err);
+	if (r == 0 && c->create_ns[NS_NET])
+		r = ns_net_lo_up(err);
 	if (r == 0)
 		r = become_ns_root(c, err);
 	if (r == 0)
@@ -368,7 +380,7 @@ static int setup_environment(struct jl_init *c, struct jl_err **err)
 	if (r == 0 && c->run_create_hooks)
 		r = wait_runtime_hooks(c, err);
 	if (r == 0)
-		r = jl_hooks_run(c->spec, SPEC_HOOK_CREATE_CONTAINER, c->state_creating, err);
+		r = create_container_hooks(c, err);
 	return r;
 }
 
@@ -398,8 +410,10 @@ static int finalize_process(struct jl_init *c, char **exe, struct jl_err **err)
 	/* cwd first: execve resolves "./prog" (and an empty PATH entry)
 	 * against it, so the lookup must too. */
 	int r = jl_process_enter_cwd(p, err);
-	if (r == 0)
-		r = jl_process_find_exe(p, c->envp, exe, err);
+	if (r < 0)
+		return r;
+	c->envp = jl_process_add_home(c->envp, p->user.uid);
+	r = jl_process_find_exe(p, c->envp, exe, err);
 	if (r < 0)
 		return r;
 	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
@@ -449,14 +463,16 @@ static int init_steps(struct jl_init *c, char **exe, struct jl_err **err)
 	r = await_handover(c, err);
 	if (r == 0)
 		r = wait_for_start(c, err);
-	if (r == 0)
-		r = jl_hooks_run(c->spec, SPEC_HOOK_START_CONTAINER, c->state_created, err);
-	/* Only now: feeding a startContainer hook that exits without reading
-	 * its stdin must be EPIPE for us, not a SIGPIPE death. */
+	/* Defaults for the container's program; our own SIGPIPE is not
+	 * needed any more (hooks are fed through a socket, see hooks.c). */
 	if (r == 0)
 		jl_process_reset_signals();
+	/* Last of our own steps but the startContainer hooks, which run in
+	 * the container under its filter, as in runc. */
 	if (r == 0 && c->has_seccomp && c->process->no_new_privileges && !c->seccomp.notify)
-		r = load_seccomp(c, err); /* the last step: nothing of ours is filtered */
+		r = load_seccomp(c, err);
+	if (r == 0)
+		r = jl_hooks_run(c->spec, SPEC_HOOK_START_CONTAINER, c->state_created, err);
 	return r;
 }
 

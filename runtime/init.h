@@ -45,8 +45,7 @@ struct jl_init {
 	const char *id;
 	bool new_keyring; /* join a fresh session keyring (not --no-new-keyring) */
 	bool run_create_hooks; /* the runtime runs prestart/createRuntime: stop and wait */
-	const char *state_creating; /* state JSON for createContainer hooks */
-	const char *state_created;  /* for startContainer hooks */
+	const char *state_created; /* state JSON for createContainer and startContainer hooks */
 
 	bool has_seccomp;
 	struct jl_seccomp_prog seccomp;

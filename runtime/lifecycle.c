@@ -16,6 +16,8 @@
 #include "runtime/create.h"
 #include "runtime/hooks.h"
 #include "runtime/log.h"
+#include "runtime/notify.h"
+#include "runtime/rootfs.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
 #include "runtime/util.h"
@@ -44,23 +46,26 @@ static int open_cgroup(const struct jl_state *st, struct cg_root *root, struct c
 	return cg_open(root, st->cgroup_path, h, err);
 }
 
-/* Hooks named in the container's saved config (parsed only when needed). */
-static int run_saved_hooks(int dirfd, const struct jl_state *st, enum spec_hook_kind kind,
-			   enum jl_status status, struct jl_err **err)
+/* Hooks named in the container's saved config (parsed only when needed),
+ * poststart and poststop: runtime-spec makes their failures warnings, and
+ * the remaining hooks and the lifecycle go on. */
+static void run_saved_hooks(int dirfd, const struct jl_state *st, enum spec_hook_kind kind,
+			    enum jl_status status)
 {
 	if (!(st->hooks_mask & (1u << kind)))
-		return 0;
+		return;
 	cleanup_free char *text = NULL;
 	size_t len;
-	int r = jl_read_file_at(dirfd, JL_CONFIG_COPY, SPEC_MAX_BYTES, &text, &len, err);
-	if (r < 0)
-		return r;
 	cleanup_spec struct spec *s = NULL;
-	r = spec_parse(text, len, "config.json", &s, err);
-	if (r < 0)
-		return r;
+	struct jl_err *e = NULL;
+	if (jl_read_file_at(dirfd, JL_CONFIG_COPY, SPEC_MAX_BYTES, &text, &len, &e) < 0 ||
+	    spec_parse(text, len, "config.json", &s, &e) < 0) {
+		jl_warn("%s hooks not run: %s", spec_hook_name(kind), e->msg);
+		jl_err_free(&e);
+		return;
+	}
 	cleanup_free char *state = jl_state_json_with(st, status);
-	return jl_hooks_run(s, kind, state, err);
+	jl_hooks_run_warn(s, kind, state);
 }
 
 /* --- start ---------------------------------------------------------------- */
@@ -144,6 +149,34 @@ static int await_exec(const char *id, int fifo, int errs, struct jl_err **err)
 	return jl_err_code(err, EIO, "start container \"%s\": %s", id, msg);
 }
 
+/* NOTIFY_SOCKET: the container's socket (*fd, or -1 when there is none to
+ * relay), bound before the container is released. */
+static int bind_notify(int dirfd, int *fd, struct jl_err **err)
+{
+	*fd = -1;
+	if (!jl_notify_host_socket())
+		return 0;
+	int r = jl_notify_bind(dirfd, err);
+	if (r == -ENOENT)
+		return 0; /* created without NOTIFY_SOCKET */
+	if (r < 0)
+		return r;
+	*fd = r;
+	return 0;
+}
+
+/* Until READY=1 (or its end), with the lock given back: `state`, `kill`
+ * and `delete` must work meanwhile. */
+static int relay_notify(int *dirfd, int notify, const struct jl_state *st, struct jl_err **err)
+{
+	close(*dirfd);
+	*dirfd = -1;
+	cleanup_close int pidfd = jl_state_open_pidfd(st);
+	if (pidfd < 0)
+		return 0;
+	return jl_notify_relay(notify, jl_notify_host_socket(), st->pid, pidfd, err);
+}
+
 int jl_container_start(const struct jl_global *g, const char *id, struct jl_err **err)
 {
 	struct jl_state st;
@@ -152,20 +185,16 @@ int jl_container_start(const struct jl_global *g, const char *id, struct jl_err 
 		return dirfd;
 	cleanup_close int fifo = -1;
 	cleanup_close int errs = -1;
-	int r = release_init(dirfd, &st, &fifo, &errs, err);
-	if (r < 0) {
-		jl_state_free(&st);
-		return r;
-	}
-	r = await_exec(id, fifo, errs, err);
+	cleanup_close int notify = -1;
+	int r = bind_notify(dirfd, &notify, err);
 	if (r == 0)
-		r = run_saved_hooks(dirfd, &st, SPEC_HOOK_POSTSTART, JL_STATUS_RUNNING, err);
-	if (r < 0) {
-		/* runtime-spec 1.1: a failed poststart hook stops the container. */
-		cleanup_close int pidfd = jl_state_open_pidfd(&st);
-		if (pidfd >= 0)
-			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	}
+		r = release_init(dirfd, &st, &fifo, &errs, err);
+	if (r == 0)
+		r = await_exec(id, fifo, errs, err);
+	if (r == 0)
+		run_saved_hooks(dirfd, &st, SPEC_HOOK_POSTSTART, JL_STATUS_RUNNING);
+	if (r == 0 && notify >= 0)
+		r = relay_notify(&dirfd, notify, &st, err);
 	jl_state_free(&st);
 	return r;
 }
@@ -272,6 +301,11 @@ static int kill_and_wait(const struct jl_state *st, struct jl_err **err)
 int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,
 			 struct jl_err **err)
 {
+	if (st->shared_mounts && st->rootfs) {
+		int r = jl_rootfs_detach_below(st->rootfs, err);
+		if (r < 0)
+			return r;
+	}
 	if (st->cgroup_path) {
 		struct cg_root root = {.mode = CG_MODE_UNIFIED};
 		snprintf(root.mount, sizeof(root.mount), "%s", st->cgroup_mount);
@@ -282,13 +316,8 @@ int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,
 	cleanup_close int dirfd = (st->hooks_mask & (1u << SPEC_HOOK_POSTSTOP))
 					  ? jl_state_dir_open(g->root, st->id, false, NULL)
 					  : -1;
-	if (dirfd >= 0) {
-		struct jl_err *e = NULL;
-		/* runtime-spec: a failing poststop hook is only a warning. */
-		if (run_saved_hooks(dirfd, st, SPEC_HOOK_POSTSTOP, JL_STATUS_STOPPED, &e) < 0)
-			jl_warn("%s", e->msg);
-		jl_err_free(&e);
-	}
+	if (dirfd >= 0)
+		run_saved_hooks(dirfd, st, SPEC_HOOK_POSTSTOP, JL_STATUS_STOPPED);
 	return jl_state_dir_remove(g->root, st->id, err);
 }
 

@@ -221,6 +221,41 @@ char **jl_process_envp(const struct spec_process *p)
 	return strv_terminated(&p->env);
 }
 
+/* The home directory of uid in the text of a passwd file (which this
+ * splits in place), or NULL.  "name:password:uid:gid:gecos:home:shell". */
+static char *passwd_home(char *text, uid_t uid)
+{
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = {0};
+		int n = 0;
+		while (n < 7 && (f[n] = strsep(&line, ":")))
+			n++;
+		uint64_t v;
+		if (n >= 6 && jl_parse_u64(f[2], 10, &v) == 0 && v == uid && *f[5])
+			return xstrdup(f[5]);
+	}
+	return NULL;
+}
+
+char **jl_process_add_home(char **envp, uid_t uid)
+{
+	size_t n = 0;
+	for (; envp[n]; n++)
+		if (jl_str_has_prefix(envp[n], "HOME="))
+			return envp;
+	/* runc and crun: the user's entry in the container's /etc/passwd,
+	 * else "/".  We are inside the container's root here. */
+	cleanup_free char *text = NULL;
+	cleanup_free char *home = NULL;
+	if (jl_read_file_at(AT_FDCWD, "/etc/passwd", 1u << 22, &text, NULL, NULL) == 0)
+		home = passwd_home(text, uid);
+	envp = xrealloc(envp, (n + 2) * sizeof(*envp));
+	envp[n] = xasprintf("HOME=%s", home ? home : "/");
+	envp[n + 1] = NULL;
+	return envp;
+}
+
 /* --- fds and signals ------------------------------------------------------ */
 
 static int cmp_int(const void *a, const void *b)

@@ -34,6 +34,9 @@ int jl_process_find_exe(const struct spec_process *p, char *const *envp, char **
  * strings still the spec's). */
 char **jl_process_argv(const struct spec_process *p);
 char **jl_process_envp(const struct spec_process *p);
+/* envp with HOME added when it has none: uid's home in the /etc/passwd of
+ * the root we are in, else "/".  May reallocate envp. */
+char **jl_process_add_home(char **envp, uid_t uid);
 
 /* Close every fd above 2 now, except fds 3..3+n-1 that were open when the
  * runtime started (--preserve-fds) and the `keep` ones (close-on-exec). */

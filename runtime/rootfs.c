@@ -203,14 +203,14 @@ static int plan_idmap(const struct spec *s, const struct spec_mount *m, size_t i
 				   strerror(errno),
 				   errno == EINVAL ? " (does its filesystem support id-mapped mounts?)"
 						   : "");
-	e->idmap_tree = steal_fd(&tree);
+	e->tree = steal_fd(&tree);
 	return 0;
 }
 
 static int plan_mount(const struct spec *s, const struct spec_mount *m, size_t i,
 		      const char *bundle, struct jl_mount_entry *e, struct jl_err **err)
 {
-	e->idmap_tree = -1;
+	e->tree = -1;
 	char where[64];
 	snprintf(where, sizeof(where), "config.json: mounts[%zu].options", i);
 	int r = jl_mount_opts_parse(&m->options, where, &e->opts, err);
@@ -279,18 +279,65 @@ static int plan_host_mounts(struct jl_rootfs_plan *p, struct jl_err **err)
 	return 0;
 }
 
+/* In a user namespace the init is root only there: a bind source that only
+ * the host's root may open (a 0700 directory) would be out of its reach.
+ * So the parent, still host root, clones it; the init only attaches the
+ * detached tree (as for id-mapped mounts). */
+static int plan_host_tree(struct jl_mount_entry *e, struct jl_err **err)
+{
+	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	e->tree = sys_open_tree(AT_FDCWD, e->source, flags | (e->opts.recursive ? AT_RECURSIVE : 0));
+	if (e->tree < 0)
+		return jl_err_sys(err, "config.json: mounts[%zu]: bind \"%s\"", e->index, e->source);
+	return 0;
+}
+
+int jl_rootfs_plan_notify(struct jl_rootfs_plan *p, char *dir, struct jl_err **err)
+{
+	p->notify_dir = dir;
+	if (!p->userns)
+		return 0;
+	/* The state directory is root's alone: see plan_host_tree. */
+	p->notify_tree = sys_open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	return p->notify_tree < 0 ? jl_err_sys(err, "NOTIFY_SOCKET: bind \"%s\"", dir) : 0;
+}
+
+/* dest, cleaned lexically, is "/dev". */
+static bool is_dev_destination(const char *dest)
+{
+	int depth = 0;
+	bool first_is_dev = false; /* the component at depth 1 */
+	for (const char *p = dest; *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (!n)
+			break;
+		if (n == 2 && !strncmp(p, "..", 2)) {
+			depth = depth > 0 ? depth - 1 : 0;
+		} else if (!(n == 1 && *p == '.')) {
+			if (++depth == 1)
+				first_is_dev = n == 3 && !strncmp(p, "dev", 3);
+		}
+		p += n;
+	}
+	return depth == 1 && first_is_dev;
+}
+
 int jl_rootfs_plan_build(const struct spec *s, const char *bundle, bool no_pivot,
 			 const char *cgroup_dir, struct jl_rootfs_plan *p, struct jl_err **err)
 {
 	memset(p, 0, sizeof(*p));
+	p->notify_tree = -1;
 	p->spec = s;
 	p->no_pivot = no_pivot;
+	p->mntns = spec_find_namespace(s, NS_MNT) != NULL;
 	p->readonly = s->root.readonly;
 	p->userns = spec_find_namespace(s, NS_USER) != NULL;
 	p->cgroupns = spec_find_namespace(s, NS_CGROUP) != NULL;
 	p->cgroup_source = cgroup_dir ? xstrdup(cgroup_dir) : NULL;
 	int r = resolve_rootfs(s, bundle, &p->rootfs, err);
-	if (r == 0 && no_pivot)
+	if (r == 0 && no_pivot && p->mntns)
 		r = plan_host_mounts(p, err);
 	if (r < 0)
 		return r;
@@ -305,9 +352,14 @@ int jl_rootfs_plan_build(const struct spec *s, const char *bundle, bool no_pivot
 	p->mounts = xcalloc(s->n_mounts, sizeof(*p->mounts));
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		p->n_mounts = i + 1;
-		r = plan_mount(s, &s->mounts[i], i, bundle, &p->mounts[i], err);
+		struct jl_mount_entry *e = &p->mounts[i];
+		r = plan_mount(s, &s->mounts[i], i, bundle, e, err);
+		if (r == 0 && e->kind == JL_MOUNT_BIND && e->tree < 0 && p->userns)
+			r = plan_host_tree(e, err);
 		if (r < 0)
 			return r;
+		e->ro_at_finish = e->kind == JL_MOUNT_FS && (e->opts.flags & MS_RDONLY) &&
+				  is_dev_destination(e->destination);
 	}
 	return 0;
 }
@@ -317,8 +369,8 @@ void jl_rootfs_plan_free(struct jl_rootfs_plan *p)
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		free(p->mounts[i].source);
 		jl_mount_opts_free(&p->mounts[i].opts);
-		if (p->mounts[i].idmap_tree >= 0)
-			close(p->mounts[i].idmap_tree);
+		if (p->mounts[i].tree >= 0)
+			close(p->mounts[i].tree);
 	}
 	free(p->mounts);
 	for (size_t i = 0; i < p->n_host_mounts; i++)
@@ -326,7 +378,11 @@ void jl_rootfs_plan_free(struct jl_rootfs_plan *p)
 	free(p->host_mounts);
 	free(p->rootfs);
 	free(p->cgroup_source);
+	free(p->notify_dir);
+	if (p->notify_tree >= 0)
+		close(p->notify_tree);
 	memset(p, 0, sizeof(*p));
+	p->notify_tree = -1;
 }
 
 /* --- mounting (init) ------------------------------------------------------ */
@@ -429,8 +485,8 @@ static int mount_bind(int rootfd, const struct jl_mount_entry *m, struct jl_err 
 		return jl_err_wrap(err, "mounts[%zu]", m->index);
 	char what[64];
 	snprintf(what, sizeof(what), "mounts[%zu] on \"%.32s\"", m->index, m->destination);
-	int r = m->idmap_tree >= 0
-			? attach_tree(m->idmap_tree, m->source, target, &m->opts, what, err)
+	int r = m->tree >= 0
+			? attach_tree(m->tree, m->source, target, &m->opts, what, err)
 			: bind_tree(m->source, m->opts.recursive, target, &m->opts, what, err);
 	if (r < 0)
 		return r;
@@ -580,19 +636,54 @@ static int copy_children(int src, int dst, int depth)
 	return r;
 }
 
-/* under: the directory the tmpfs now covers. A read-only tmpfs is filled
- * first and made read-only after. */
-static int copy_up(int rootfd, const struct jl_mount_entry *m, int under, struct jl_err **err)
+/* What a fresh tmpfs gets before it may turn read-only: the content of the
+ * directory it covers (tmpcopyup), or that directory's mode when the
+ * options name none (runc: a tmpfs keeps its mount point's mode rather
+ * than tmpfs's own 1777). */
+struct tmpfs_fill {
+	int under; /* tmpcopyup: the covered directory, or -1 */
+	bool keep_mode;
+	mode_t mode;
+	bool ro; /* mounted read-write for the filling; read-only after */
+};
+
+static bool has_data_option(const char *data, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = data; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && p[n] == '=')
+			return true;
+	return false;
+}
+
+static void plan_fill(int rootfd, const struct jl_mount_entry *m, struct tmpfs_fill *f)
+{
+	*f = (struct tmpfs_fill){.under = -1};
+	if (!jl_streq(m->type, "tmpfs") || has_data_option(m->opts.data, "mode"))
+		return;
+	cleanup_close int fd = jl_open_in_root(rootfd, m->destination, O_PATH);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		f->keep_mode = true;
+		f->mode = st.st_mode & 07777;
+	}
+}
+
+static int fill_tmpfs(int rootfd, const struct jl_mount_entry *m, const struct tmpfs_fill *f,
+		      struct jl_err **err)
 {
 	cleanup_close int top = jl_open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY);
 	if (top < 0)
 		return jl_err_set(err, -top, "mounts[%zu]: reopen \"%s\"", m->index, m->destination);
-	int r = copy_children(under, top, 0);
+	int r = f->under >= 0 ? copy_children(f->under, top, 0) : 0;
 	if (r < 0)
 		return jl_err_set(err, -r, "mounts[%zu]: tmpcopyup into \"%s\"", m->index,
 				  m->destination);
+	if (f->keep_mode && fchmod(top, f->mode) < 0)
+		return jl_err_sys(err, "mounts[%zu]: chmod \"%s\" %o", m->index, m->destination,
+				  (unsigned)f->mode);
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-	if ((m->opts.flags & MS_RDONLY) && sys_mount_setattr(top, "", AT_EMPTY_PATH, &a) < 0)
+	if (f->ro && sys_mount_setattr(top, "", AT_EMPTY_PATH, &a) < 0)
 		return jl_err_sys(err, "mounts[%zu]: make \"%s\" read-only", m->index,
 				  m->destination);
 	return 0;
@@ -601,6 +692,8 @@ static int copy_up(int rootfd, const struct jl_mount_entry *m, int under, struct
 static int mount_fs(int rootfd, const struct jl_mount_entry *m, const struct jl_rootfs_plan *p,
 		    struct jl_err **err)
 {
+	struct tmpfs_fill f;
+	plan_fill(rootfd, m, &f);
 	cleanup_close int target = fs_target(rootfd, m, err);
 	if (target < 0)
 		return target;
@@ -612,8 +705,11 @@ static int mount_fs(int rootfd, const struct jl_mount_entry *m, const struct jl_
 		under = open(jl_fd_path(target, fdp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (under < 0)
 			return jl_err_sys(err, "mounts[%zu]: open \"%s\"", m->index, m->destination);
-		flags &= ~MS_RDONLY;
+		f.under = under;
 	}
+	f.ro = (flags & MS_RDONLY) && (f.under >= 0 || f.keep_mode);
+	if (f.ro || m->ro_at_finish)
+		flags &= ~MS_RDONLY;
 	if (mount(m->source, jl_fd_path(target, fdp), m->type, flags, m->opts.data) < 0) {
 		/* Without its own network namespace a user namespace may not
 		 * mount sysfs; the host's, read-only as asked, is what runc
@@ -628,7 +724,7 @@ static int mount_fs(int rootfd, const struct jl_mount_entry *m, const struct jl_
 				  m->destination, m->opts.data ? " with " : "",
 				  m->opts.data ? m->opts.data : "");
 	}
-	int r = under >= 0 ? copy_up(rootfd, m, under, err) : 0;
+	int r = f.under >= 0 || f.keep_mode ? fill_tmpfs(rootfd, m, &f, err) : 0;
 	return r < 0 ? r : after_mount(rootfd, m, true, err);
 }
 
@@ -677,6 +773,19 @@ static int prepare_propagation(const struct jl_rootfs_plan *p, struct jl_err **e
 	return 0;
 }
 
+static int mount_notify(int rootfd, const struct jl_rootfs_plan *p, struct jl_err **err)
+{
+	if (!p->notify_dir)
+		return 0;
+	cleanup_close int target = jl_mkpath_in_root(rootfd, "/run/notify", false, 0755, err);
+	if (target < 0)
+		return jl_err_wrap(err, "NOTIFY_SOCKET");
+	struct jl_mount_opts o = {.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC};
+	return p->notify_tree >= 0
+		       ? attach_tree(p->notify_tree, p->notify_dir, target, &o, "NOTIFY_SOCKET", err)
+		       : bind_tree(p->notify_dir, false, target, &o, "NOTIFY_SOCKET", err);
+}
+
 /* A tmpfs jaula just mounted is a fresh filesystem of the container's own:
  * device nodes may go there (see dev.c). */
 static void allow_devices_on(int rootfd, const struct jl_mount_entry *m, struct jl_dev_allow *a)
@@ -690,7 +799,9 @@ static void allow_devices_on(int rootfd, const struct jl_mount_entry *m, struct 
 
 int jl_rootfs_mount_all(const struct jl_rootfs_plan *p, struct jl_err **err)
 {
-	int r = prepare_propagation(p, err);
+	/* Without a mount namespace of our own, "/" is the runtime's: its
+	 * propagation is not ours to change, and chroot needs no mount point. */
+	int r = p->mntns ? prepare_propagation(p, err) : 0;
 	if (r < 0)
 		return r;
 	cleanup_close int rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -712,7 +823,8 @@ int jl_rootfs_mount_all(const struct jl_rootfs_plan *p, struct jl_err **err)
 		if (m->kind == JL_MOUNT_FS)
 			allow_devices_on(rootfd, m, &allow);
 	}
-	return jl_dev_setup(rootfd, p->spec, &allow, p->userns, err);
+	r = mount_notify(rootfd, p, err);
+	return r < 0 ? r : jl_dev_setup(rootfd, p->spec, &allow, p->userns, err);
 }
 
 /* --- pivot ---------------------------------------------------------------- */
@@ -788,14 +900,53 @@ static int pivot(const struct jl_rootfs_plan *p, struct jl_err **err)
 	return 0;
 }
 
+/* No mount namespace of its own: runc's chroot.  Nothing of the runtime's
+ * mounts may be moved or detached, they are everybody's. */
+static int chroot_root(const struct jl_rootfs_plan *p, struct jl_err **err)
+{
+	if (chdir(p->rootfs) < 0)
+		return jl_err_sys(err, "chdir \"%s\"", p->rootfs);
+	if (chroot(".") < 0)
+		return jl_err_sys(err, "chroot \"%s\"", p->rootfs);
+	return 0;
+}
+
 int jl_rootfs_pivot(const struct jl_rootfs_plan *p, struct jl_err **err)
 {
-	int r = p->no_pivot ? move_root(p, err) : pivot(p, err);
+	int r = !p->mntns ? chroot_root(p, err) : p->no_pivot ? move_root(p, err) : pivot(p, err);
 	if (r < 0)
 		return r;
 	if (chdir("/") < 0)
 		return jl_err_sys(err, "chdir \"/\"");
 	return 0;
+}
+
+int jl_rootfs_detach_below(const char *rootfs, struct jl_err **err)
+{
+	cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return jl_err_sys(err, "read /proc/self/mountinfo");
+	char *line = NULL;
+	size_t cap = 0, n = 0, max = 0;
+	char **below = NULL;
+	while (getline(&line, &cap, f) > 0) {
+		struct jl_mountinfo m;
+		if (!jl_mountinfo_parse(line, &m) || !path_below(m.mountpoint, rootfs))
+			continue;
+		if (n == max)
+			below = xrealloc(below, (max = max ? 2 * max : 16) * sizeof(*below));
+		below[n++] = xstrdup(m.mountpoint);
+	}
+	free(line);
+	/* Children come after their parents in mountinfo: undo backwards. */
+	int r = 0;
+	while (n-- > 0) {
+		if (umount2(below[n], MNT_DETACH) < 0 && errno != ENOENT && errno != EINVAL && !r)
+			r = jl_err_sys(err, "detach \"%s\"", below[n]);
+		free(below[n]);
+	}
+	free(below);
+	return r;
 }
 
 /* --- after pivot: masked, read-only --------------------------------------- */
@@ -882,6 +1033,16 @@ int jl_rootfs_finish(const struct jl_rootfs_plan *p, struct jl_err **err)
 		int r = mask_path(rootfd, l->masked_paths.v[i], &first_dir, err);
 		if (r < 0)
 			return r;
+	}
+	/* A read-only /dev now that its nodes and submounts exist (runc). */
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		if (!p->mounts[i].ro_at_finish)
+			continue;
+		cleanup_close int dev = jl_open_in_root(rootfd, p->mounts[i].destination, O_PATH);
+		struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+		if (dev < 0 || sys_mount_setattr(dev, "", AT_EMPTY_PATH, &a) < 0)
+			return jl_err_sys(err, "mounts[%zu]: make \"%s\" read-only", p->mounts[i].index,
+					  p->mounts[i].destination);
 	}
 	if (p->readonly) {
 		/* Only the root mount: /proc, /dev, volumes keep their own modes. */

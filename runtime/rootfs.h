@@ -30,8 +30,10 @@ struct jl_mount_entry {
 	const char *type;
 	bool source_is_dir;      /* binds: make the target a directory (else a file) */
 	struct jl_mount_opts opts;
-	int idmap_tree;          /* idmap/ridmap: the detached, id-mapped clone of source
-				  * the parent made (rootfs.c explains why), or -1 */
+	int tree;                /* binds: a detached clone of source the parent made
+				  * (id-mapped, or for a user namespace: rootfs.c), or -1 */
+	bool ro_at_finish;       /* /dev "ro": mounted rw, made read-only once the
+				  * mounts and nodes below it exist */
 };
 
 /* --no-pivot: a mount of the runtime's namespace outside the rootfs, to be
@@ -50,9 +52,12 @@ struct jl_rootfs_plan {
 	unsigned long root_propagation; /* rootfsPropagation, 0 = default (rslave) */
 	bool readonly;
 	bool no_pivot;
+	bool mntns;          /* a mount namespace of its own; without: chroot, mounts in ours */
 	bool userns;         /* a new user namespace: device nodes are bind mounts */
 	bool cgroupns;       /* a new cgroup namespace: "cgroup" mounts are cgroup2 */
 	char *cgroup_source; /* host dir of the container's cgroup (bind when no cgroupns) */
+	char *notify_dir;    /* NOTIFY_SOCKET: the state's notify/, bound at /run/notify */
+	int notify_tree;     /* its detached clone, made by the parent (user namespace), or -1 */
 	const struct spec *spec;
 };
 
@@ -60,6 +65,12 @@ struct jl_rootfs_plan {
 int jl_rootfs_plan_build(const struct spec *s, const char *bundle, bool no_pivot,
 			 const char *cgroup_dir, struct jl_rootfs_plan *p, struct jl_err **err);
 void jl_rootfs_plan_free(struct jl_rootfs_plan *p);
+/* Bind dir (the state's notify/) at /run/notify too (see notify.h). */
+int jl_rootfs_plan_notify(struct jl_rootfs_plan *p, char *dir, struct jl_err **err);
+
+/* A container without a mount namespace of its own left its mounts below
+ * its rootfs in ours: detach them (delete). */
+int jl_rootfs_detach_below(const char *rootfs, struct jl_err **err);
 
 /* Init side, in the container's mount namespace. */
 int jl_rootfs_mount_all(const struct jl_rootfs_plan *p, struct jl_err **err);

@@ -15,6 +15,7 @@
 #include "runtime/create.h"
 #include "runtime/hooks.h"
 #include "runtime/log.h"
+#include "runtime/notify.h"
 #include "runtime/sync.h"
 #include "runtime/util.h"
 #include "runtime/wait.h"
@@ -53,8 +54,10 @@ static int start_released(struct jl_creator *c, struct jl_err **err)
 		if (r < 0)
 			return r;
 	}
+	/* runtime-spec: failing poststart hooks are warnings. */
 	cleanup_free char *state = jl_state_json_with(&c->state, JL_STATUS_RUNNING);
-	return jl_hooks_run(c->spec, SPEC_HOOK_POSTSTART, state, err);
+	jl_hooks_run_warn(c->spec, SPEC_HOOK_POSTSTART, state);
+	return 0;
 }
 
 static void delete_after_run(const struct jl_global *g, struct jl_creator *c)
@@ -82,7 +85,8 @@ int jl_container_run(const struct jl_global *g, const struct jl_create_opts *o,
 {
 	struct jl_creator c = {.g = g, .o = o, .run_mode = true};
 	*exit_status = 0;
-	/* A two-step init is our grandchild: adopt it when its parent exits. */
+	/* The container's orphans (without a pid namespace of its own) come
+	 * to us, to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	/* Block now, forward later: a signal arriving while the container
 	 * starts must reach it, not kill us and orphan it.  The init resets
@@ -97,9 +101,22 @@ int jl_container_run(const struct jl_global *g, const struct jl_create_opts *o,
 		jl_creator_free(&c);
 		return r;
 	}
+	cleanup_close int notify = -1;
+	if (jl_notify_host_socket()) {
+		notify = jl_notify_bind(c.dirfd, err);
+		if (notify < 0) {
+			jl_creator_abort(&c);
+			jl_creator_free(&c);
+			return notify;
+		}
+	}
 	r = start_released(&c, err);
+	/* NOTIFY_SOCKET: the caller hears READY=1 from the container. */
+	if (r == 0 && notify >= 0)
+		r = jl_notify_relay(notify, jl_notify_host_socket(), c.pid, c.pidfd, err);
 	if (r < 0) {
-		/* A failed poststart hook stops the container (runtime-spec 1.1). */
+		/* The init failed after its release (a startContainer hook),
+		 * or the notify relay did. */
 		syscall(SYS_pidfd_send_signal, c.pidfd, SIGKILL, NULL, 0);
 		waitpid(c.pid, NULL, 0);
 		delete_after_run(g, &c);

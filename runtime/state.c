@@ -151,6 +151,8 @@ int jl_state_write(int dirfd, const struct jl_state *s, struct jl_err **err)
 	jl_jw_kv_uint(&w, "hooks", s->hooks_mask);
 	if (s->init_err_fd >= 0)
 		jl_jw_kv_int(&w, "initErrFd", s->init_err_fd);
+	if (s->shared_mounts)
+		jl_jw_kv_bool(&w, "sharedMounts", true);
 	write_annotations(&w, s);
 	jl_jw_end_object(&w);
 	int r = jl_write_atomic_at(dirfd, JL_STATE_FILE, b.data, b.len, 0600, err);
@@ -207,6 +209,7 @@ int jl_state_read(int dirfd, const char *id, struct jl_state *s, struct jl_err *
 	s->cgroup_mount = dup_field(root, "cgroupMount");
 	s->cgroup_path = dup_field(root, "cgroupPath");
 	s->systemd_cgroup = jl_json_type(jl_json_get(root, "systemdCgroup")) == JL_JSON_TRUE;
+	s->shared_mounts = jl_json_type(jl_json_get(root, "sharedMounts")) == JL_JSON_TRUE;
 	s->hooks_mask = (unsigned)int_field(root, "hooks");
 	s->init_err_fd = jl_json_get(root, "initErrFd") ? (int)int_field(root, "initErrFd") : -1;
 	read_annotations(root, s);

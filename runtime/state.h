@@ -37,6 +37,7 @@ struct jl_state {
 	size_t n_annotations;
 	unsigned hooks_mask; /* 1 << spec_hook_kind present in the config */
 	int init_err_fd; /* the waiting init's end of its failure pipe (create), or -1 */
+	bool shared_mounts; /* no mount namespace: its mounts are below rootfs in ours */
 };
 
 void jl_state_free(struct jl_state *s);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "runtime/log.h"
 #include "runtime/util.h"
 
 static bool has_ns(const struct spec *s, enum ns_type t)
@@ -41,7 +42,7 @@ static int check_sysctl(const struct spec *s, const char *key, struct jl_err **e
 				  "config.json: linux.sysctl: \"%s\" needs a network namespace", key);
 	}
 	if (!strcmp(key, "kernel.domainname") || !strcmp(key, "kernel.hostname")) {
-		if (new_ns(s, NS_UTS))
+		if (has_ns(s, NS_UTS))
 			return 0;
 		return jl_err_set(err, 0, "config.json: linux.sysctl: \"%s\" needs a uts namespace",
 				  key);
@@ -104,19 +105,83 @@ static int check_console(const struct spec *s, const struct jl_create_opts *o, b
 	return 0;
 }
 
+/* hostname and domainname need a uts namespace of the container's, new or
+ * joined by path; a sysctl saying something else is a contradiction. */
+static int check_names(const struct spec *s, struct jl_err **err)
+{
+	const struct {
+		const char *field, *sysctl, *value;
+	} names[] = {
+		{"hostname", "kernel.hostname", s->hostname},
+		{"domainname", "kernel.domainname", s->domainname},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const char *v = names[i].value;
+		if (!v || !*v)
+			continue;
+		if (!has_ns(s, NS_UTS))
+			return jl_err_set(err, 0, "config.json: %s: needs a uts namespace",
+					  names[i].field);
+		for (size_t k = 0; k < s->lnx.sysctl.n; k++)
+			if (!strcmp(s->lnx.sysctl.v[k].key, names[i].sysctl) &&
+			    strcmp(s->lnx.sysctl.v[k].value, v))
+				return jl_err_set(err, 0,
+						  "config.json: linux.sysctl: \"%s\" = \"%s\" conflicts "
+						  "with %s \"%s\"",
+						  names[i].sysctl, s->lnx.sysctl.v[k].value,
+						  names[i].field, v);
+	}
+	return 0;
+}
+
+/* Without a mount namespace of its own the container shares the runtime's
+ * (runtime-spec: it inherits it): its mounts go below its root there and
+ * it is chroot'ed, as runc does.  What would change the mounts the host
+ * itself sees is refused. */
+static int check_no_mntns(const struct spec *s, struct jl_err **err)
+{
+	if (has_ns(s, NS_MNT))
+		return 0;
+	const char *what = s->lnx.masked_paths.n     ? "linux.maskedPaths"
+			   : s->lnx.readonly_paths.n ? "linux.readonlyPaths"
+			   : s->root.readonly	     ? "root.readonly"
+			   : s->lnx.rootfs_propagation ? "linux.rootfsPropagation"
+						       : NULL;
+	if (what)
+		return jl_err_set(err, 0,
+				  "config.json: %s: needs a mount namespace (without one the "
+				  "container shares the runtime's mounts)",
+				  what);
+	return 0;
+}
+
+/* No LSM support in this build: say so rather than ignore it silently. */
+static void warn_lsm(const struct spec *s)
+{
+	if (s->process.apparmor_profile && *s->process.apparmor_profile)
+		jl_warn("config.json: process.apparmorProfile \"%s\": this build has no AppArmor "
+			"support; not applied",
+			s->process.apparmor_profile);
+	if (s->process.selinux_label && *s->process.selinux_label)
+		jl_warn("config.json: process.selinuxLabel \"%s\": this build has no SELinux "
+			"support; not applied",
+			s->process.selinux_label);
+	if (s->lnx.mount_label && *s->lnx.mount_label)
+		jl_warn("config.json: linux.mountLabel \"%s\": this build has no SELinux support; "
+			"not applied",
+			s->lnx.mount_label);
+}
+
 int jl_validate_for_create(const struct spec *s, const struct jl_create_opts *o, bool run,
 			   struct jl_err **err)
 {
 	if (!s->has_process)
 		return jl_err_set(err, 0, "config.json: missing required field \"process\"");
-	if (!has_ns(s, NS_MNT))
-		return jl_err_set(err, 0,
-				  "config.json: linux.namespaces: a \"mount\" namespace is required "
-				  "(jaula never changes the host's mounts)");
-	if (s->hostname && *s->hostname && !new_ns(s, NS_UTS))
-		return jl_err_set(err, 0, "config.json: hostname: needs a new uts namespace");
-	if (s->domainname && *s->domainname && !new_ns(s, NS_UTS))
-		return jl_err_set(err, 0, "config.json: domainname: needs a new uts namespace");
+	int r = check_no_mntns(s, err);
+	if (r == 0)
+		r = check_names(s, err);
+	if (r < 0)
+		return r;
 	if ((s->lnx.time_monotonic.set || s->lnx.time_boottime.set) && !new_ns(s, NS_TIME))
 		return jl_err_set(err, 0, "config.json: linux.timeOffsets: needs a new time namespace");
 	for (size_t i = 0; i < s->lnx.sysctl.n; i++) {
@@ -133,8 +198,9 @@ int jl_validate_for_create(const struct spec *s, const struct jl_create_opts *o,
 		if (s->lnx.readonly_paths.v[i][0] != '/')
 			return jl_err_set(
 				err, 0, "config.json: linux.readonlyPaths[%zu]: must be an absolute path", i);
-	int r = check_userns(s, err);
+	r = check_userns(s, err);
 	if (r < 0)
 		return r;
+	warn_lsm(s);
 	return check_console(s, o, run, err);
 }

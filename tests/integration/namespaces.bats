@@ -276,12 +276,12 @@ make_ns() {
 	cfg '.linux.namespaces |= map(select(.type != "uts"))'
 	run jaula run -b "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"hostname: needs a new uts namespace"* ]]
+	[[ "$output" == *"hostname: needs a uts namespace"* ]]
 	assert_gone "$ID"
 	cfg 'del(.hostname) | .domainname = "example.org"'
 	run jaula run -b "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"domainname: needs a new uts namespace"* ]]
+	[[ "$output" == *"domainname: needs a uts namespace"* ]]
 	assert_gone "$ID"
 }
 
