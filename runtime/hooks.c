@@ -32,8 +32,13 @@ static void exec_hook(const struct spec_hook *h, int in)
 	char *fallback[] = {(char *)h->path, NULL};
 	if (!h->args.n)
 		argv = fallback;
+	/* No "env" at all: the runtime's own environment, as runc and crun
+	 * give it ("env": [] is an empty one).  In the init, that one was
+	 * wiped (init.c): createContainer and startContainer hooks without
+	 * env start empty, as in runc. */
+	extern char **environ;
 	char *empty[] = {NULL};
-	char *const *envp = h->env.n ? (char *const *)h->env.v : empty;
+	char *const *envp = h->has_env ? (h->env.n ? (char *const *)h->env.v : empty) : environ;
 	execve(h->path, argv, envp);
 	_exit(127);
 }

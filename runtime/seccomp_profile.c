@@ -162,9 +162,20 @@ static void deny_when(struct jl_json_writer *w, const char *name, int errno_ret,
 	jl_jw_end_object(w);
 }
 
-/* Bit k and every bit above it.  A MASKED_EQ with this mask fixes a value's
- * top bits and leaves its k low bits free: one aligned block of 2^k values. */
-#define BITS_FROM(k) (~0ULL << (k))
+/* Bits 31 down to k.  A MASKED_EQ with this mask fixes the top 32 - k bits
+ * of the low word and leaves its k low bits free: one aligned block of 2^k
+ * values. */
+static uint32_t bits_31_to(unsigned int k)
+{
+	return UINT32_MAX << k;
+}
+
+/* personality fails with EPERM when (v & mask) == value.  Both are 32-bit
+ * numbers on purpose: see deny_personality. */
+static void deny_personality_block(struct jl_json_writer *w, uint32_t mask, uint32_t value)
+{
+	deny_when(w, "personality", EPERM, 0, "SCMP_CMP_MASKED_EQ", mask, value);
+}
 
 static void deny_personality(struct jl_json_writer *w)
 {
@@ -179,17 +190,35 @@ static void deny_personality(struct jl_json_writer *w)
 	 * are alternatives, so "0x40000 <= v < 0xffffffff" has to be spelled
 	 * as power-of-two blocks, one MASKED_EQ rule each (value = mask,
 	 * valueTwo = the masked value):
-	 *   - v > 0xffffffff: the kernel reads only the low 32 bits, so high
-	 *     bits would hide a flag from the 32-bit blocks below;
 	 *   - [2^k, 2^(k+1)) for k = 18..30: bit k is the highest bit set;
 	 *   - [0x80000000, 0xfffffffe]: bits 31..j+1 set and bit j clear,
-	 *     for j = 30..0 -- every value with bit 31 except all-ones. */
-	deny_when(w, "personality", EPERM, 0, "SCMP_CMP_GT", 0xffffffffULL, 0);
+	 *     for j = 30..0 -- every value with bit 31 except all-ones.
+	 *
+	 * Every number stays below 2^32, so far below 2^53: `jaula spec`
+	 * output must survive jq and every other tool that reads JSON numbers
+	 * as doubles (a rounded mask would be refused, or worse, deny
+	 * something else).  That costs nothing, because personality(2) takes
+	 * an unsigned int: the kernel acts on the low 32 bits of the register
+	 * only, and masks below 2^32 make these rules judge exactly those
+	 * bits -- libseccomp compares the high word against a zero mask,
+	 * which always matches, and on the 32-bit ABIs there is no high word.
+	 *
+	 * seccomp still sees the whole 64-bit register, though, and a caller
+	 * can set high bits the kernel drops (a raw syscall(), or a libc
+	 * wrapper that passes personality()'s unsigned long through).  No
+	 * flag can hide there any more, since the blocks ignore those bits;
+	 * one rule still denies any v > 0xffffffff, so that the filter
+	 * refuses exactly the values it always has (0x100000000 included)
+	 * and a garbage high word fails loudly instead of being read as the
+	 * low word alone.  Its operand, 0xffffffff, fits 32 bits too:
+	 * SCMP_CMP_GT compares all 64 bits of the argument, whatever the
+	 * size of the number. */
+	deny_when(w, "personality", EPERM, 0, "SCMP_CMP_GT", UINT32_MAX, 0);
 	for (unsigned int k = 18; k <= 30; k++)
-		deny_when(w, "personality", EPERM, 0, "SCMP_CMP_MASKED_EQ", BITS_FROM(k), 1ULL << k);
+		deny_personality_block(w, bits_31_to(k), 1u << k);
 	for (int j = 30; j >= 0; j--)
-		deny_when(w, "personality", EPERM, 0, "SCMP_CMP_MASKED_EQ", BITS_FROM(j),
-			  0xffffffffULL & BITS_FROM(j + 1));
+		deny_personality_block(w, bits_31_to((unsigned int)j),
+				       bits_31_to((unsigned int)j + 1));
 }
 
 static void deny_new_user_namespaces(struct jl_json_writer *w)

@@ -1,7 +1,8 @@
-/* config.json: loading, the top level (ociVersion, root, mounts, hostname,
- * hooks, annotations) and the entry points.  process.* is parsed in
- * spec_process.c, linux.* in spec_linux.c and linux.resources in
- * spec_resources.c, all through the path-reporting readers of spec_read.c. */
+/* config.json: the parser's entry points and its top level.  Text becomes a
+ * yajl tree here, and the small top-level members (ociVersion, root,
+ * hostname, domainname, annotations) are read here; each section has its
+ * own parser below (spec_internal.h draws the layers), all reading through
+ * the path-reporting readers of spec_read.h. */
 #include <ctype.h>
 #include <string.h>
 
@@ -164,7 +165,7 @@ static int parse_oci_version(struct sp_ctx *c, jl_json_val top, struct spec *s)
 	return 0;
 }
 
-/* --- root, mounts ------------------------------------------------------------ */
+/* --- root ------------------------------------------------------------------- */
 
 static int parse_root(struct sp_ctx *c, jl_json_val top, struct spec *s)
 {
@@ -187,108 +188,7 @@ static int parse_root(struct sp_ctx *c, jl_json_val top, struct spec *s)
 	return sp_bool(c, v, &p, "readonly", SP_OPTIONAL, &s->root.readonly, NULL);
 }
 
-static int parse_mount(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, void *item)
-{
-	struct spec_mount *m = item;
-	int r = sp_expect(c, v, at, JL_JSON_OBJECT);
-	if (r < 0)
-		return r;
-	r = sp_string(c, v, at, "destination", SP_REQUIRED, &m->destination);
-	if (r < 0)
-		return r;
-	/* config.md (1.1+): a relative destination is deprecated but allowed
-	 * on Linux, "interpreted as relative to /". */
-	if (m->destination[0] != '/') {
-		size_t n = strlen(m->destination) + 2;
-		char *abs = jl_arena_alloc(c->arena, n);
-		snprintf(abs, n, "/%s", m->destination);
-		m->destination = abs;
-	}
-	r = sp_string(c, v, at, "type", SP_OPTIONAL, &m->type);
-	if (r < 0)
-		return r;
-	r = sp_string(c, v, at, "source", SP_OPTIONAL, &m->source);
-	if (r < 0)
-		return r;
-	r = sp_strv(c, v, at, "options", SP_OPTIONAL, &m->options);
-	if (r < 0)
-		return r;
-	r = sp_id_maps(c, v, at, "uidMappings", &m->uid_mappings);
-	if (r < 0)
-		return r;
-	return sp_id_maps(c, v, at, "gidMappings", &m->gid_mappings);
-}
-
-static int parse_mounts(struct sp_ctx *c, jl_json_val top, struct spec *s)
-{
-	void *items = NULL;
-	int r = sp_array(c, top, NULL, "mounts", sizeof(struct spec_mount), parse_mount, &items,
-			 &s->n_mounts);
-	s->mounts = items;
-	return r;
-}
-
-/* --- hooks, annotations ---------------------------------------------------- */
-
-static const char *const hook_names[SPEC_HOOK__COUNT] = {
-	[SPEC_HOOK_PRESTART] = "prestart",
-	[SPEC_HOOK_CREATE_RUNTIME] = "createRuntime",
-	[SPEC_HOOK_CREATE_CONTAINER] = "createContainer",
-	[SPEC_HOOK_START_CONTAINER] = "startContainer",
-	[SPEC_HOOK_POSTSTART] = "poststart",
-	[SPEC_HOOK_POSTSTOP] = "poststop",
-};
-
-const char *spec_hook_name(enum spec_hook_kind k)
-{
-	return (unsigned)k < SPEC_HOOK__COUNT ? hook_names[k] : "unknown";
-}
-
-static int parse_hook(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, void *item)
-{
-	struct spec_hook *h = item;
-	int r = sp_expect(c, v, at, JL_JSON_OBJECT);
-	if (r < 0)
-		return r;
-	r = sp_string(c, v, at, "path", SP_REQUIRED, &h->path);
-	if (r < 0)
-		return r;
-	/* config.md extends execv(3): the hook path MUST be absolute. */
-	struct sp_path p = sp_key(at, "path");
-	r = sp_absolute(c, &p, h->path);
-	if (r < 0)
-		return r;
-	r = sp_strv(c, v, at, "args", SP_OPTIONAL, &h->args);
-	if (r < 0)
-		return r;
-	r = sp_env(c, v, at, "env", &h->env);
-	if (r < 0)
-		return r;
-	/* "If set, timeout MUST be greater than zero." */
-	r = sp_int(c, v, at, "timeout", SP_OPTIONAL, 1, INT32_MAX, &h->timeout, &h->has_timeout);
-	return r < 0 ? r : 0;
-}
-
-static int parse_hooks(struct sp_ctx *c, jl_json_val top, struct spec *s)
-{
-	jl_json_val v;
-	int r = sp_field(c, top, NULL, "hooks", SP_OPTIONAL, &v);
-	if (r <= 0)
-		return r;
-	struct sp_path p = sp_key(NULL, "hooks");
-	r = sp_expect(c, v, &p, JL_JSON_OBJECT);
-	if (r < 0)
-		return r;
-	for (int k = 0; k < SPEC_HOOK__COUNT; k++) {
-		void *items = NULL;
-		r = sp_array(c, v, &p, hook_names[k], sizeof(struct spec_hook), parse_hook, &items,
-			     &s->hooks[k].n);
-		if (r < 0)
-			return r;
-		s->hooks[k].v = items;
-	}
-	return 0;
-}
+/* --- annotations ------------------------------------------------------------ */
 
 static int parse_annotations(struct sp_ctx *c, jl_json_val top, struct spec *s)
 {
@@ -337,7 +237,7 @@ static int parse_config(struct sp_ctx *c, jl_json_val top, struct spec *s)
 	r = parse_root(c, top, s);
 	if (r < 0)
 		return r;
-	r = parse_mounts(c, top, s);
+	r = sp_parse_mounts(c, top, &s->mounts, &s->n_mounts);
 	if (r < 0)
 		return r;
 	r = parse_process_member(c, top, s);
@@ -349,7 +249,7 @@ static int parse_config(struct sp_ctx *c, jl_json_val top, struct spec *s)
 	r = sp_string(c, top, NULL, "domainname", SP_OPTIONAL, &s->domainname);
 	if (r < 0)
 		return r;
-	r = parse_hooks(c, top, s);
+	r = sp_parse_hooks(c, top, s->hooks);
 	if (r < 0)
 		return r;
 	r = parse_annotations(c, top, s);

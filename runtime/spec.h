@@ -139,6 +139,10 @@ enum spec_hook_kind {
 struct spec_hook {
 	const char *path;
 	struct spec_strv args;
+	/* "env" was given, even as [] (null is absent).  runc and crun run a
+	 * hook without env in the runtime's own environment, and one with
+	 * "env": [] in an empty one; this flag lets hooks.c do the same. */
+	bool has_env;
 	struct spec_strv env;
 	bool has_timeout;
 	int timeout; /* seconds, > 0 */

@@ -1,129 +1,56 @@
-/* Private to the config.json parser (runtime/spec*.c): typed readers over the
- * yajl tree that report errors by JSON path, and the per-section parsers the
- * files share.  No other room includes this.
+/* The config.json parser's section parsers, private to runtime/spec*.c.
  *
- * Conventions every reader follows:
- *  - a member that is absent or JSON null counts as absent (Go's decoder,
- *    which wrote most configs in the wild, treats null the same way);
- *  - an optional string member that is "" counts as absent too, as Go's
- *    `omitempty` makes them the same thing for the tools that write configs;
- *  - readers of an object member return 1 when it was present, 0 when
- *    absent, < 0 on error, and leave *out alone when absent;
- *  - string arrays carry a NULL after the last entry (argv, envp);
- *  - errors read "NAME: PATH: what is wrong", one line. */
+ * The parser is three layers, each calling only the ones below it:
+ *
+ *   spec.c              entry points (spec_parse, spec_load,
+ *                       spec_parse_process, spec_parse_resources,
+ *                       spec_free): text to tree, ociVersion, root,
+ *                       hostname, annotations, and one call per section
+ *        |
+ *   sections            spec_process.c    process
+ *                       spec_mounts.c     mounts
+ *                       spec_hooks.c      hooks
+ *                       spec_linux.c      linux, except:
+ *                         spec_resources.c  linux.resources
+ *                         spec_seccomp.c    linux.seccomp
+ *        |
+ *   readers             spec_read.h: spec_read.c (typed values, paths,
+ *                       errors), spec_read_shared.c (env lists, id maps,
+ *                       names several sections use)
+ *
+ * A section never calls spec.c; the only call between sections is
+ * spec_linux.c into its two sub-sections, which call nothing but readers.
+ * A value two sections need belongs in the readers' layer, not in one of
+ * them (tests/integration/spec-compat.bats checks the object files).
+ *
+ * Each parser takes the value at `at`, checks its type and fills *out,
+ * which the caller has zeroed; errors name the JSON path. */
 #ifndef JAULA_SPEC_INTERNAL_H
 #define JAULA_SPEC_INTERNAL_H
 
-#include "runtime/spec.h"
+#include "runtime/spec_read.h"
 
-/* Where a value sits in the document: a chain of frames on the C stack,
- * formatted only when an error is reported.  The root frame is NULL. */
-struct sp_path {
-	const struct sp_path *up;
-	const char *key; /* object member; NULL for an array element */
-	size_t index;
-	bool map_key; /* a key the user chose (annotations, sysctl): printed ["k"] */
-};
-
-static inline struct sp_path sp_key(const struct sp_path *up, const char *key)
-{
-	return (struct sp_path){.up = up, .key = key};
-}
-static inline struct sp_path sp_index(const struct sp_path *up, size_t i)
-{
-	return (struct sp_path){.up = up, .index = i};
-}
-static inline struct sp_path sp_map_key(const struct sp_path *up, const char *key)
-{
-	return (struct sp_path){.up = up, .key = key, .map_key = true};
-}
-
-struct sp_ctx {
-	const char *name; /* error prefix: "config.json" */
-	struct jl_arena *arena;
-	struct jl_err **err;
-};
-
-enum sp_need { SP_OPTIONAL, SP_REQUIRED };
-
-/* --- errors (spec_read.c) --------------------------------------------------- */
-
-int sp_fail(struct sp_ctx *c, const struct sp_path *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* A user string made safe for a one-line message: quoted, escaped, cut at
- * 64 bytes.  Lives in the arena. */
-const char *sp_quote(struct sp_ctx *c, const char *s);
-
-/* --- values ------------------------------------------------------------------ */
-
-int sp_expect(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, enum jl_json_type t);
-/* obj.key, or NULL when absent or null. */
-jl_json_val sp_member(jl_json_val obj, const char *key);
-/* obj.key into *v: 1 present, 0 absent (an error when need is SP_REQUIRED). */
-int sp_field(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	     enum sp_need need, jl_json_val *v);
-
-int sp_value_string(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, const char **out);
-int sp_value_u64(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, uint64_t max,
-		 uint64_t *out);
-int sp_value_i64(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, int64_t min,
-		 int64_t max, int64_t *out);
-
-/* --- object members ------------------------------------------------------- */
-
-int sp_string(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	      enum sp_need need, const char **out);
-int sp_bool(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	    enum sp_need need, bool *out, bool *has);
-int sp_u64(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	   enum sp_need need, uint64_t max, uint64_t *out, bool *has);
-int sp_u32(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	   enum sp_need need, uint32_t *out, bool *has);
-int sp_i64(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	   enum sp_need need, int64_t min, int64_t max, int64_t *out, bool *has);
-int sp_int(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	   enum sp_need need, int min, int max, int *out, bool *has);
-/* An array of strings. */
-int sp_strv(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	    enum sp_need need, struct spec_strv *out);
-/* An object of string values, in document order (a repeated key appears
- * twice; consumers that apply entries in order end with the last, as Go's
- * decoder would). */
-int sp_kvv(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	   struct spec_kvv *out);
-
-/* Arrays and maps of structured items: allocate n items of `size` bytes in
- * the arena and call fn on each with its path.  *items is NULL when n == 0. */
-typedef int (*sp_item_fn)(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
-			  void *item);
-typedef int (*sp_entry_fn)(struct sp_ctx *c, const char *key, jl_json_val v,
-			   const struct sp_path *at, void *item);
-int sp_array(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	     size_t size, sp_item_fn fn, void **items, size_t *n);
-int sp_map(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	   size_t size, sp_entry_fn fn, void **items, size_t *n);
-
-/* --- checks shared by sections --------------------------------------------- */
-
-int sp_absolute(struct sp_ctx *c, const struct sp_path *at, const char *path);
-/* Each entry "NAME=value" with a non-empty NAME. */
-int sp_env(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	   struct spec_strv *out);
-/* A name used as one path component (a cgroup file, a resctrl group). */
-bool sp_is_file_name(const char *s);
-/* A network interface name as the kernel accepts it (dev_valid_name). */
-bool sp_is_ifname(const char *s);
-
-/* --- sections ---------------------------------------------------------------- */
-
+/* spec_process.c: "process", and exec's process.json. */
 int sp_parse_process(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
 		     struct spec_process *p);
+
+/* spec_mounts.c: the top-level "mounts" member of `top`. */
+int sp_parse_mounts(struct sp_ctx *c, jl_json_val top, struct spec_mount **mounts, size_t *n);
+
+/* spec_hooks.c: the top-level "hooks" member of `top`. */
+int sp_parse_hooks(struct sp_ctx *c, jl_json_val top,
+		   struct spec_hook_list hooks[SPEC_HOOK__COUNT]);
+
+/* spec_linux.c: "linux". */
 int sp_parse_linux(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
 		   struct spec_linux *l);
+
+/* spec_resources.c: linux.resources, and update's resources.json. */
 int sp_parse_resources(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
 		       struct cg_resources *res);
-/* uidMappings / gidMappings (linux.* and mounts[]). */
-int sp_id_maps(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	       struct spec_id_maps *out);
+
+/* spec_seccomp.c: linux.seccomp. */
+int sp_parse_seccomp(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
+		     struct spec_seccomp *s);
 
 #endif

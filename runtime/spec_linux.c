@@ -1,50 +1,10 @@
 /* config.json "linux": namespaces, id maps, time offsets, devices, network
- * devices, sysctl, seccomp, paths, Intel RDT, personality, memory policy.
- * linux.resources is in spec_resources.c. */
+ * devices, paths, sysctl, Intel RDT, personality, memory policy.  Its two
+ * big members have their own files, called from here only:
+ * linux.resources (spec_resources.c) and linux.seccomp (spec_seccomp.c). */
 #include <string.h>
 
 #include "runtime/spec_internal.h"
-
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; *list; list++)
-		if (!strcmp(*list, s))
-			return true;
-	return false;
-}
-
-/* A string member that must be one of `allowed` (NULL-terminated). */
-static int sp_enum(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-		   enum sp_need need, const char *const *allowed, const char *what,
-		   const char **out)
-{
-	int r = sp_string(c, obj, at, key, need, out);
-	if (r <= 0)
-		return r;
-	if (!in_list(allowed, *out)) {
-		struct sp_path p = sp_key(at, key);
-		return sp_fail(c, &p, "unknown %s %s", what, sp_quote(c, *out));
-	}
-	return 1;
-}
-
-/* A string array whose entries must be in `allowed`. */
-static int sp_enum_strv(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at,
-			const char *key, const char *const *allowed, const char *what,
-			struct spec_strv *out)
-{
-	int r = sp_strv(c, obj, at, key, SP_OPTIONAL, out);
-	if (r <= 0)
-		return r;
-	struct sp_path p = sp_key(at, key);
-	for (size_t i = 0; i < out->n; i++) {
-		if (!in_list(allowed, out->v[i])) {
-			struct sp_path e = sp_index(&p, i);
-			return sp_fail(c, &e, "unknown %s %s", what, sp_quote(c, out->v[i]));
-		}
-	}
-	return 1;
-}
 
 /* --- namespaces and ids ------------------------------------------------------ */
 
@@ -95,30 +55,6 @@ static int parse_namespaces(struct sp_ctx *c, jl_json_val obj, const struct sp_p
 		seen |= bit;
 	}
 	return 0;
-}
-
-static int parse_id_map(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, void *item)
-{
-	struct ns_id_map *m = item;
-	int r = sp_expect(c, v, at, JL_JSON_OBJECT);
-	if (r < 0)
-		return r;
-	r = sp_u32(c, v, at, "containerID", SP_REQUIRED, &m->container_id, NULL);
-	if (r < 0)
-		return r;
-	r = sp_u32(c, v, at, "hostID", SP_REQUIRED, &m->host_id, NULL);
-	if (r < 0)
-		return r;
-	return sp_u32(c, v, at, "size", SP_REQUIRED, &m->size, NULL);
-}
-
-int sp_id_maps(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	       struct spec_id_maps *out)
-{
-	void *items = NULL;
-	int r = sp_array(c, obj, at, key, sizeof(struct ns_id_map), parse_id_map, &items, &out->n);
-	out->v = items;
-	return r;
 }
 
 static int parse_time_offset(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
@@ -374,108 +310,6 @@ static int parse_sysctl(struct sp_ctx *c, jl_json_val obj, const struct sp_path 
 	return 0;
 }
 
-/* --- seccomp ------------------------------------------------------------------- */
-
-/* Names of actions, operators, architectures and flags stay strings here:
- * runtime/seccomp.c knows which ones libseccomp supports. */
-static int parse_seccomp_arg(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
-			     void *item)
-{
-	struct spec_seccomp_arg *a = item;
-	int r = sp_expect(c, v, at, JL_JSON_OBJECT);
-	if (r < 0)
-		return r;
-	r = sp_u32(c, v, at, "index", SP_REQUIRED, &a->index, NULL);
-	if (r < 0)
-		return r;
-	r = sp_u64(c, v, at, "value", SP_REQUIRED, UINT64_MAX, &a->value, NULL);
-	if (r < 0)
-		return r;
-	r = sp_u64(c, v, at, "valueTwo", SP_OPTIONAL, UINT64_MAX, &a->value_two, &a->has_value_two);
-	if (r < 0)
-		return r;
-	return sp_string(c, v, at, "op", SP_REQUIRED, &a->op);
-}
-
-static int parse_syscall(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, void *item)
-{
-	struct spec_seccomp_syscall *sc = item;
-	int r = sp_expect(c, v, at, JL_JSON_OBJECT);
-	if (r < 0)
-		return r;
-	r = sp_strv(c, v, at, "names", SP_REQUIRED, &sc->names);
-	if (r < 0)
-		return r;
-	if (sc->names.n == 0) {
-		struct sp_path np = sp_key(at, "names");
-		return sp_fail(c, &np, "must not be empty");
-	}
-	r = sp_string(c, v, at, "action", SP_REQUIRED, &sc->action);
-	if (r < 0)
-		return r;
-	r = sp_u32(c, v, at, "errnoRet", SP_OPTIONAL, &sc->errno_ret, &sc->has_errno_ret);
-	if (r < 0)
-		return r;
-	void *items = NULL;
-	r = sp_array(c, v, at, "args", sizeof(struct spec_seccomp_arg), parse_seccomp_arg, &items,
-		     &sc->n_args);
-	sc->args = items;
-	return r;
-}
-
-static int parse_seccomp_listener(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
-				  struct spec_seccomp *s)
-{
-	int r = sp_string(c, v, at, "listenerPath", SP_OPTIONAL, &s->listener_path);
-	if (r < 0)
-		return r;
-	r = sp_string(c, v, at, "listenerMetadata", SP_OPTIONAL, &s->listener_metadata);
-	if (r < 0)
-		return r;
-	/* config-linux.md: "MUST NOT be set if listenerPath is not set". */
-	if (s->listener_metadata && !s->listener_path) {
-		struct sp_path mp = sp_key(at, "listenerMetadata");
-		return sp_fail(c, &mp, "set without listenerPath");
-	}
-	return 0;
-}
-
-static int parse_seccomp(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at,
-			 struct spec_linux *l)
-{
-	jl_json_val v;
-	int r = sp_field(c, obj, at, "seccomp", SP_OPTIONAL, &v);
-	if (r <= 0)
-		return r;
-	struct sp_path p = sp_key(at, "seccomp");
-	r = sp_expect(c, v, &p, JL_JSON_OBJECT);
-	if (r < 0)
-		return r;
-	l->has_seccomp = true;
-	struct spec_seccomp *s = &l->seccomp;
-	r = sp_string(c, v, &p, "defaultAction", SP_REQUIRED, &s->default_action);
-	if (r < 0)
-		return r;
-	r = sp_u32(c, v, &p, "defaultErrnoRet", SP_OPTIONAL, &s->default_errno_ret,
-		   &s->has_default_errno_ret);
-	if (r < 0)
-		return r;
-	r = sp_strv(c, v, &p, "architectures", SP_OPTIONAL, &s->architectures);
-	if (r < 0)
-		return r;
-	r = sp_strv(c, v, &p, "flags", SP_OPTIONAL, &s->flags);
-	if (r < 0)
-		return r;
-	r = parse_seccomp_listener(c, v, &p, s);
-	if (r < 0)
-		return r;
-	void *items = NULL;
-	r = sp_array(c, v, &p, "syscalls", sizeof(struct spec_seccomp_syscall), parse_syscall,
-		     &items, &s->n_syscalls);
-	s->syscalls = items;
-	return r < 0 ? r : 0;
-}
-
 /* --- Intel RDT, personality, memory policy -------------------------------------- */
 
 static int parse_rdt_schemas(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
@@ -591,25 +425,45 @@ static int parse_memory_policy(struct sp_ctx *c, jl_json_val obj, const struct s
 
 /* --- linux ---------------------------------------------------------------------- */
 
+/* linux.resources and linux.seccomp have files of their own; has_* says
+ * the member was there at all. */
+static int parse_resources_member(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
+				  struct spec_linux *l)
+{
+	jl_json_val res;
+	int r = sp_field(c, v, at, "resources", SP_OPTIONAL, &res);
+	if (r <= 0)
+		return r;
+	l->has_resources = true;
+	struct sp_path p = sp_key(at, "resources");
+	return sp_parse_resources(c, res, &p, &l->resources);
+}
+
+static int parse_seccomp_member(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
+				struct spec_linux *l)
+{
+	jl_json_val sc;
+	int r = sp_field(c, v, at, "seccomp", SP_OPTIONAL, &sc);
+	if (r <= 0)
+		return r;
+	l->has_seccomp = true;
+	struct sp_path p = sp_key(at, "seccomp");
+	return sp_parse_seccomp(c, sc, &p, &l->seccomp);
+}
+
 static int parse_control(struct sp_ctx *c, jl_json_val v, const struct sp_path *at,
 			 struct spec_linux *l)
 {
 	int r = sp_string(c, v, at, "cgroupsPath", SP_OPTIONAL, &l->cgroups_path);
 	if (r < 0)
 		return r;
-	jl_json_val res;
-	r = sp_field(c, v, at, "resources", SP_OPTIONAL, &res);
-	if (r > 0) {
-		l->has_resources = true;
-		struct sp_path rp = sp_key(at, "resources");
-		r = sp_parse_resources(c, res, &rp, &l->resources);
-	}
+	r = parse_resources_member(c, v, at, l);
 	if (r < 0)
 		return r;
 	r = parse_sysctl(c, v, at, l);
 	if (r < 0)
 		return r;
-	r = parse_seccomp(c, v, at, l);
+	r = parse_seccomp_member(c, v, at, l);
 	if (r < 0)
 		return r;
 	r = parse_intel_rdt(c, v, at, &l->intel_rdt);

@@ -1,12 +1,12 @@
-/* Typed readers over the parsed config.json, reporting errors by JSON path.
- * Every section parser (spec.c, spec_process.c, spec_linux.c,
- * spec_resources.c) reads values only through these. */
+/* Typed readers over the parsed config.json, reporting errors by JSON path:
+ * the bottom layer of the parser (spec_read.h).  Every section parser reads
+ * values only through these; they know JSON types, not config sections. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
-#include "runtime/spec_internal.h"
+#include "runtime/spec_read.h"
 
 /* --- errors --------------------------------------------------------------- */
 
@@ -269,6 +269,29 @@ int sp_int(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const ch
 	return r;
 }
 
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
+int sp_enum(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
+	    enum sp_need need, const char *const *allowed, const char *what, const char **out)
+{
+	int r = sp_string(c, obj, at, key, need, out);
+	if (r <= 0)
+		return r;
+	if (!in_list(allowed, *out)) {
+		struct sp_path p = sp_key(at, key);
+		return sp_fail(c, &p, "unknown %s %s", what, sp_quote(c, *out));
+	}
+	return 1;
+}
+
+/* --- arrays and maps ------------------------------------------------------ */
+
 /* n items of `size` bytes, zeroed; never NULL. */
 static void *alloc_items(struct sp_ctx *c, size_t n, size_t size)
 {
@@ -308,6 +331,22 @@ int sp_strv(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const c
 	}
 	out->v = strs;
 	out->n = n;
+	return 1;
+}
+
+int sp_enum_strv(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
+		 const char *const *allowed, const char *what, struct spec_strv *out)
+{
+	int r = sp_strv(c, obj, at, key, SP_OPTIONAL, out);
+	if (r <= 0)
+		return r;
+	struct sp_path p = sp_key(at, key);
+	for (size_t i = 0; i < out->n; i++) {
+		if (!in_list(allowed, out->v[i])) {
+			struct sp_path e = sp_index(&p, i);
+			return sp_fail(c, &e, "unknown %s %s", what, sp_quote(c, out->v[i]));
+		}
+	}
 	return 1;
 }
 
@@ -374,48 +413,4 @@ int sp_map(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const ch
 	*items = base;
 	*n = len;
 	return 1;
-}
-
-/* --- checks shared by sections --------------------------------------------- */
-
-int sp_absolute(struct sp_ctx *c, const struct sp_path *at, const char *path)
-{
-	if (path && path[0] != '/')
-		return sp_fail(c, at, "must be an absolute path");
-	return 0;
-}
-
-int sp_env(struct sp_ctx *c, jl_json_val obj, const struct sp_path *at, const char *key,
-	   struct spec_strv *out)
-{
-	int r = sp_strv(c, obj, at, key, SP_OPTIONAL, out);
-	if (r <= 0)
-		return r;
-	struct sp_path p = sp_key(at, key);
-	for (size_t i = 0; i < out->n; i++) {
-		const char *eq = strchr(out->v[i], '=');
-		if (!eq || eq == out->v[i]) {
-			struct sp_path e = sp_index(&p, i);
-			return sp_fail(c, &e, "expected \"NAME=value\", got %s",
-				       sp_quote(c, out->v[i]));
-		}
-	}
-	return 1;
-}
-
-bool sp_is_file_name(const char *s)
-{
-	return *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
-}
-
-bool sp_is_ifname(const char *s)
-{
-	/* The kernel's rule for a device name: 1..15 bytes (IFNAMSIZ - 1),
-	 * not "." or "..", no '/', ':' or white space. */
-	if (!*s || strlen(s) > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
-			return false;
-	return true;
 }

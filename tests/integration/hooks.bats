@@ -172,18 +172,24 @@ state_of() {
 	! grep -q LEAKED_FROM_RUNTIME "$LOGDIR/hooks.log"
 }
 
-@test "a hook without env gets an empty environment; without args just its path" {
-	cfg '.hooks.prestart = [{"path": $bb, "args": ["sh", "-c", $s]}]' --arg bb "$BB" \
-		--arg s "exec 4</proc/self/environ; $BB tr '\\0' '|' <&4 >$LOGDIR/env; echo done >>$LOGDIR/env"
+@test "a hook without env inherits the runtime's; env [] is empty; without args just its path" {
+	# (tr must not be the script's last command: sh would exec it in its
+	# own process, whose old environ fd 4 then reads as empty)
+	cfg '.hooks.prestart = [{"path": $bb, "args": ["sh", "-c", $s]},
+		{"path": $bb, "args": ["sh", "-c", $e], "env": []}]' --arg bb "$BB" \
+		--arg s "exec 4</proc/self/environ; $BB tr '\\0' '\\n' <&4 >$LOGDIR/env; echo done >>$LOGDIR/env" \
+		--arg e "exec 4</proc/self/environ; $BB tr '\\0' '|' <&4 >$LOGDIR/empty; echo done >>$LOGDIR/empty"
 	cat >"$BATS_TEST_TMPDIR/noargs" <<EOF
 #!$BB sh
 echo "\$0 \$#" >$LOGDIR/noargs
 EOF
 	chmod +x "$BATS_TEST_TMPDIR/noargs"
 	cfg '.hooks.createRuntime = [{"path": $p}]' --arg p "$BATS_TEST_TMPDIR/noargs"
-	run_ctr true
+	set_args true
+	run env JAULA_HOOK_MARK=inherited "$JAULA" --root "$STATE" run -b "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
-	[ "$(cat "$LOGDIR/env")" = done ]
+	grep -qx JAULA_HOOK_MARK=inherited "$LOGDIR/env"
+	[ "$(cat "$LOGDIR/empty")" = done ]
 	[ "$(cat "$LOGDIR/noargs")" = "$BATS_TEST_TMPDIR/noargs 0" ]
 }
 

@@ -311,6 +311,8 @@ static void check_full_hooks(const struct spec *s)
 	assert_string_equal(pre->v[0].path, "/usr/bin/pre");
 	assert_int_equal(pre->v[0].args.n, 2);
 	assert_string_equal(pre->v[0].env.v[0], "A=1");
+	assert_true(pre->v[0].has_env);
+	assert_false(s->hooks[SPEC_HOOK_CREATE_RUNTIME].v[0].has_env);
 	assert_true(pre->v[0].has_timeout);
 	assert_int_equal(pre->v[0].timeout, 5);
 	assert_string_equal(s->hooks[SPEC_HOOK_CREATE_RUNTIME].v[0].path, "/bin/cr");
@@ -584,6 +586,37 @@ static void test_hook_names(void **state)
 	assert_string_equal(spec_hook_name(SPEC_HOOK_START_CONTAINER), "startContainer");
 	assert_string_equal(spec_hook_name(SPEC_HOOK_POSTSTART), "poststart");
 	assert_string_equal(spec_hook_name(SPEC_HOOK_POSTSTOP), "poststop");
+}
+
+/* "env" absent and "env": [] are different hooks: runc and crun run the first
+ * in the runtime's environment and the second in an empty one. */
+static void test_hook_env_presence(void **state)
+{
+	(void)state;
+	struct spec *s = parse_ok(CFG("hooks": {"prestart": [
+		{"path": "/no-env"},
+		{"path": "/empty-env", "env": []},
+		{"path": "/null-env", "env": null},
+		{"path": "/some-env", "env": ["A=1", "B="]}
+	], "poststop": [{"path": "/x", "env": []}]}));
+	const struct spec_hook *h = s->hooks[SPEC_HOOK_PRESTART].v;
+	assert_int_equal(s->hooks[SPEC_HOOK_PRESTART].n, 4);
+	assert_false(h[0].has_env);
+	assert_int_equal(h[0].env.n, 0);
+	assert_null(h[0].env.v);
+	assert_true(h[1].has_env);
+	assert_int_equal(h[1].env.n, 0);
+	/* an empty envp for execve, not NULL */
+	assert_non_null(h[1].env.v);
+	assert_null(h[1].env.v[0]);
+	/* null is absent, as everywhere (Go's nil slice: the runtime's env) */
+	assert_false(h[2].has_env);
+	assert_true(h[3].has_env);
+	assert_int_equal(h[3].env.n, 2);
+	assert_string_equal(h[3].env.v[1], "B=");
+	assert_null(h[3].env.v[2]);
+	assert_true(s->hooks[SPEC_HOOK_POSTSTOP].v[0].has_env);
+	spec_free(s);
 }
 
 /* --- real-world configs ---------------------------------------------------------- */
@@ -1511,6 +1544,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_config),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_hook_names),
+		cmocka_unit_test(test_hook_env_presence),
 		cmocka_unit_test(test_runc_spec),
 		cmocka_unit_test(test_podman_like),
 		cmocka_unit_test(test_deep_nesting),
