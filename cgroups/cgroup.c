@@ -220,7 +220,9 @@ int cg_required_controllers(const struct cg_resources *res, char *out, size_t n,
 		add_controller(out, n, "cpu");
 	if (res->has_cpu && ((c->cpus && *c->cpus) || (c->mems && *c->mems)))
 		add_controller(out, n, "cpuset");
-	if (res->has_pids && res->has_pids_limit)
+	/* An unlimited pids.limit needs no controller: without one nothing
+	 * limits the count (resources.c). */
+	if (res->has_pids && res->has_pids_limit && res->pids_limit > 0)
 		add_controller(out, n, "pids");
 	const struct cg_blkio *b = &res->blkio;
 	bool io = b->has_weight || b->n_weight_devices;
@@ -370,6 +372,21 @@ static int open_root(const struct cg_root *root, struct jl_err **err)
 	return fd;
 }
 
+/* A frozen cgroup (its own cgroup.freeze, which its children inherit)
+ * would freeze the container's init the moment clone3 puts it there, and
+ * create would wait for it forever.  runc refuses too; thawing it would
+ * wake processes that are not ours. */
+static int check_not_frozen(int fd, const struct walk *w, struct jl_err **err)
+{
+	char buf[8];
+	if (read_small(fd, "cgroup.freeze", buf, sizeof(buf)) > 0 && buf[0] == '1')
+		return jl_err_code(err, EBUSY,
+				   "cgroup %s%s is frozen: thaw it (cgroup.freeze = 0) before "
+				   "creating a container in it",
+				   w->root->mount, w->level);
+	return 0;
+}
+
 /* Down one component: enable controllers in the current cgroup, make the
  * next one when `create`, and move *cur to it. */
 static int walk_step(int *cur, struct walk *w, const char *comp, const char *controllers,
@@ -393,7 +410,7 @@ static int walk_step(int *cur, struct walk *w, const char *comp, const char *con
 		return jl_err_sys(err, "open cgroup %s%s", w->root->mount, w->level);
 	close(*cur);
 	*cur = fd;
-	return 0;
+	return create ? check_not_frozen(fd, w, err) : 0;
 }
 
 /* A failed create leaves no cgroup it made behind (only the deepest
@@ -408,6 +425,20 @@ static void undo_created(int rootfd, struct walk *w)
 			break;
 		*slash = '\0';
 	}
+}
+
+/* runc (since 1.1) warns and goes on: containers of a pod may share a
+ * cgroup.  What that means for the container is said once, here. */
+static void warn_if_shared(int fd, const struct walk *w)
+{
+	struct cg_handle h = {.fd = fd, .path = (char *)w->path};
+	pid_t *pids = NULL;
+	size_t n = 0;
+	if (cg_read_tree_pids(&h, &pids, &n, NULL) == 0 && n)
+		jl_warn("cgroup %s%s is not empty (%zu process%s): the container joins it "
+			"and shares its limits and freezer with them",
+			w->root->mount, w->level, n, n == 1 ? "" : "es");
+	free(pids);
 }
 
 /* Walk path from the root, enabling controllers in every ancestor's
@@ -432,11 +463,8 @@ static int walk_path(const struct cg_root *root, const char *path, const char *c
 	int r = 0;
 	for (; comp && r == 0; comp = strtok_r(NULL, "/", &save))
 		r = walk_step(&cur, &w, comp, controllers, create, err);
-	if (r == 0 && create && !cgroup_is_empty(cur))
-		r = jl_err_set(err, EBUSY,
-			       "cgroup %s%s already has processes: a container needs a "
-			       "cgroup of its own",
-			       root->mount, path);
+	if (r == 0 && create && !w.n_created)
+		warn_if_shared(cur, &w);
 	if (r < 0) {
 		if (create)
 			undo_created(rootfd, &w);
@@ -454,6 +482,22 @@ int cg_create(const struct cg_root *root, const char *path, const char *controll
 	      struct cg_handle *out, struct jl_err **err)
 {
 	return walk_path(root, path, controllers, true, out, err);
+}
+
+int cg_exists(const struct cg_root *root, const char *path)
+{
+	cleanup_close int rootfd = open_root(root, NULL);
+	if (rootfd < 0)
+		return rootfd;
+	const char *rel = path;
+	while (*rel == '/')
+		rel++;
+	if (!*rel)
+		return 1;
+	struct stat st;
+	if (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return S_ISDIR(st.st_mode);
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int cg_enable(const struct cg_root *root, const char *path, const char *controllers,
@@ -490,76 +534,7 @@ void cg_handle_close(struct cg_handle *h)
 	h->path = NULL;
 }
 
-/* --- processes ------------------------------------------------------------ */
-
-int cg_enter(const struct cg_handle *h, pid_t pid, struct jl_err **err)
-{
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	int r = jl_write_file_at(h->fd, "cgroup.procs", buf, (size_t)n, err);
-	if (r < 0)
-		return jl_err_wrap(err, "move %d into cgroup %s", (int)pid, h->path);
-	return 0;
-}
-
-int cg_read_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct jl_err **err)
-{
-	char *text = NULL;
-	int r = jl_read_file_at(h->fd, "cgroup.procs", 64u << 20, &text, NULL, err);
-	if (r < 0)
-		return jl_err_wrap(err, "cgroup %s", h->path);
-	size_t count = 0, cap = 16;
-	pid_t *v = xmalloc(cap * sizeof(*v));
-	for (char *s = text, *end; *s; s = end) {
-		long p = strtol(s, &end, 10);
-		if (end == s)
-			break;
-		if (count == cap)
-			v = xrealloc(v, (cap *= 2) * sizeof(*v));
-		v[count++] = (pid_t)p;
-		while (*end == '\n')
-			end++;
-	}
-	free(text);
-	*pids = v;
-	*n = count;
-	return 0;
-}
-
-static int kill_walk(const struct cg_handle *h, int sig, struct jl_err **err)
-{
-	/* Without cgroup.kill a fork racing with the walk can escape one pass;
-	 * for SIGKILL repeat until the cgroup is empty or nothing new shows up. */
-	for (int pass = 0; pass < 100; pass++) {
-		pid_t *pids = NULL;
-		size_t n = 0;
-		int r = cg_read_pids(h, &pids, &n, err);
-		if (r < 0)
-			return r;
-		for (size_t i = 0; i < n; i++)
-			kill(pids[i], sig);
-		free(pids);
-		if (sig != SIGKILL || n == 0)
-			return 0;
-		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
-
-int cg_kill(const struct cg_handle *h, int sig, struct jl_err **err)
-{
-	if (sig == SIGKILL) {
-		int fd = openat(h->fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			int r = jl_write_all(fd, "1", 1);
-			close(fd);
-			if (r == 0)
-				return 0;
-		}
-	}
-	return kill_walk(h, sig, err);
-}
+/* --- freezer ------------------------------------------------------------- */
 
 /* Wait until cgroup.events has "key value".  The kernel raises POLLPRI on the
  * file when it changes, so this sleeps instead of spinning. */
@@ -648,6 +623,9 @@ static int remove_children(int fd)
 		return -errno;
 	}
 	cleanup_dir DIR *dir = d;
+	/* The dup shares fd's directory offset, which killing the leftovers
+	 * (a walk of the same fd) may have left at the end. */
+	rewinddir(dir);
 	struct dirent *de;
 	int r = 0;
 	while ((de = readdir(dir))) {

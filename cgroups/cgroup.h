@@ -42,7 +42,11 @@ int cg_resolve_path(const char *cgroups_path, const char *id, bool systemd, char
 struct cg_handle {
 	int fd;     /* O_RDONLY directory fd of the cgroup (for CLONE_INTO_CGROUP) */
 	char *path; /* below the root, "/jaula/<id>" */
-	bool fresh; /* cg_create made the directory (no program can be attached) */
+	/* cg_create made the leaf directory: no program can be attached yet, and
+	 * the cgroup is the container's own.  false: it existed already (made by
+	 * someone else, perhaps holding other processes), so the container must
+	 * neither remove it nor kill what else runs in it (cg_kill_tree). */
+	bool fresh;
 };
 #define CG_HANDLE_INIT {.fd = -1, .path = NULL}
 
@@ -56,12 +60,18 @@ int cg_required_controllers(const struct cg_resources *res, char *out, size_t n,
  * in every ancestor's cgroup.subtree_control.  A controller the hierarchy
  * (or, in a cgroup namespace, its root) lacks fails with an error naming it;
  * so does an ancestor below the root that holds processes and would need a
- * controller enabled (cgroup v2's "no internal processes" rule).  An
- * existing cgroup is reused only if it holds no processes (a container
- * shares a cgroup with nobody).  On failure the directories this call made
- * are removed again. */
+ * controller enabled (cgroup v2's "no internal processes" rule).  The leaf or
+ * an ancestor with cgroup.freeze 1 fails at once, naming it: the container's
+ * init would be frozen at birth and create would wait forever.  An existing
+ * cgroup that holds processes is joined with a warning, as runc does (pods
+ * share one); out->fresh tells whether this call made the leaf.  On failure
+ * the directories this call made are removed again. */
 int cg_create(const struct cg_root *root, const char *path, const char *controllers,
 	      struct cg_handle *out, struct jl_err **err);
+/* 1 when the cgroup directory exists, 0 when not, < 0 when that cannot be
+ * told (no cgroup2 mounted).  For recording, before cg_create, whether the
+ * container is about to join a cgroup it did not make. */
+int cg_exists(const struct cg_root *root, const char *path);
 /* For an existing cgroup (update): check and enable `controllers` along
  * the path, as cg_create does. */
 int cg_enable(const struct cg_root *root, const char *path, const char *controllers,
@@ -77,11 +87,26 @@ int cg_apply_resources(const struct cg_handle *h, const struct cg_resources *res
 
 /* Move pid into the cgroup (when clone3 could not place it there). */
 int cg_enter(const struct cg_handle *h, pid_t pid, struct jl_err **err);
-/* The pids in the cgroup (cgroup.procs); *pids is malloc'ed. */
+/* The pids in the cgroup itself (cgroup.procs); *pids is malloc'ed. */
 int cg_read_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct jl_err **err);
-/* Signal every process: cgroup.kill for SIGKILL where the kernel has it,
- * else a walk over cgroup.procs. */
+/* The pids in the cgroup and every cgroup below it (an exec --cgroup
+ * sub-cgroup, cgroups made inside the container's cgroup namespace), sorted,
+ * each once; *pids is malloc'ed (procs.c). */
+int cg_read_tree_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct jl_err **err);
+/* Signal every process of the subtree: cgroup.kill for SIGKILL where the
+ * kernel has it, else a walk over the cgroup.procs files.  Only for a cgroup
+ * the container owns (fresh at create). */
 int cg_kill(const struct cg_handle *h, int sig, struct jl_err **err);
+/* Signal only those of pids[0..n) that are in the subtree right now (checked
+ * through pidfds, so a reused pid is never hit).  Returns how many were
+ * signalled, or < 0. */
+int cg_kill_pids(const struct cg_handle *h, const pid_t *pids, size_t n, int sig,
+		 struct jl_err **err);
+/* Signal the processes of the subtree that are `root` (a container's init)
+ * or descend from it, and nothing else in it: for a cgroup the container
+ * shares (!fresh at create).  With SIGKILL, repeated until none is left.
+ * Returns >= 0 (0: none found), or < 0. */
+int cg_kill_tree(const struct cg_handle *h, pid_t root, int sig, struct jl_err **err);
 /* Freeze or thaw and wait for cgroup.events to agree. */
 int cg_freeze(const struct cg_handle *h, bool frozen, struct jl_err **err);
 /* 1 frozen, 0 not, < 0 error. */

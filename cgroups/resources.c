@@ -71,21 +71,31 @@ static int swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct jl_err *
 
 /* --- pids ----------------------------------------------------------------- */
 
-/* runtime-spec since opencontainers/runtime-spec#1279 and runc >= 1.4:
- * pids.limit 0 is a real limit ("no new tasks"), a negative value is
- * unlimited.  (The spec once read "<= 0 is unlimited"; runc, the reference,
- * never treated 0 that way on v2 and now writes it as 0.) */
+/* pids.limit <= 0 is unlimited ("max").  runtime-spec long read "default
+ * is no limit", and engines send 0 meaning exactly that (CRI-O's default,
+ * podman 5 for --pids-limit -1); crun writes "max", and runc <= 1.3 wrote
+ * nothing, which leaves a new cgroup at "max".  A literal pids.max 0 would
+ * make every fork in the container fail.  runc 1.4 (runtime-spec#1279)
+ * writes 0 as 0; we keep the reading those engines were built against.
+ * The same holds for `update --pids-limit 0`. */
 static int apply_pids(const struct apply_ctx *c, const struct cg_resources *res,
 		      struct jl_err **err)
 {
 	if (!res->has_pids || !res->has_pids_limit)
 		return 0;
-	char buf[24];
-	if (res->pids_limit < 0)
-		snprintf(buf, sizeof(buf), "max");
-	else
-		snprintf(buf, sizeof(buf), "%" PRId64, res->pids_limit);
-	return cgf_write_value(c->h, "pids.max", buf, err);
+	if (res->pids_limit > 0)
+		return cgf_write_u64(c->h, "pids.max", (uint64_t)res->pids_limit, err);
+	/* Without the pids controller nothing limits the count: "unlimited"
+	 * holds already (cg_required_controllers does not ask for it). */
+	struct cg_file f;
+	int r = cgf_open_opt(&f, c->h, "pids.max", err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = cgf_put(&f, "max", err);
+	cgf_close(&f);
+	return r;
 }
 
 /* --- memory --------------------------------------------------------------- */
@@ -194,10 +204,10 @@ static int apply_swap(const struct apply_ctx *c, const struct cg_memory *m,
 }
 
 static int apply_memory_value(const struct cg_handle *h, const char *file, bool has, int64_t v,
-			      struct jl_err **err)
+			      bool zero_ok, struct jl_err **err)
 {
 	/* 0 is "unset" in runc; writing memory.max 0 would OOM-kill at once. */
-	if (!has || v == 0)
+	if (!has || (v == 0 && !zero_ok))
 		return 0;
 	char buf[24];
 	cgf_fmt_limit(buf, sizeof(buf), v);
@@ -225,10 +235,13 @@ static int apply_memory(const struct apply_ctx *c, const struct cg_resources *re
 	r = apply_swap(c, m, err);
 	if (r < 0)
 		return r;
-	r = apply_memory_value(c->h, "memory.max", m->has_limit, m->limit, err);
+	r = apply_memory_value(c->h, "memory.max", m->has_limit, m->limit, false, err);
 	if (r < 0)
 		return r;
-	return apply_memory_value(c->h, "memory.low", m->has_reservation, m->reservation, err);
+	/* A new cgroup's memory.low is 0 already; a live update to 0 is how a
+	 * reservation is taken back (`update --memory-reservation 0`). */
+	return apply_memory_value(c->h, "memory.low", m->has_reservation, m->reservation,
+				  c->update, err);
 }
 
 /* --- io ------------------------------------------------------------------- */

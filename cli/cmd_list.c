@@ -1,4 +1,5 @@
-/* list: a table like runc's, or the OCI state objects as a JSON array. */
+/* list: a table like runc's, or the OCI state objects as a JSON array on
+ * one line. */
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,27 @@ static void print_table(const struct jl_container_info *v, size_t n)
 		       w_created, v[i].created, v[i].owner);
 }
 
+/* runc prints the list as one line (Go's json.Encoder); the state objects
+ * come pretty-printed, as `state` shows them.  Drop the whitespace between
+ * tokens: strings keep theirs, escaped quotes included. */
+static void print_compact(const char *json)
+{
+	bool in_string = false, escaped = false;
+	for (const char *p = json; *p; p++) {
+		char c = *p;
+		if (in_string) {
+			in_string = escaped || c != '"';
+			escaped = !escaped && c == '\\';
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			continue;
+		} else {
+			in_string = c == '"';
+		}
+		putchar(c);
+	}
+	putchar('\n');
+}
+
 int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *format = "table";
@@ -48,7 +70,7 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		struct jl_buf out = {0};
 		r = jl_container_list_json(&ctx->g, &out, &err);
 		if (r == 0)
-			printf("%s\n", out.data);
+			print_compact(out.data);
 		jl_buf_free(&out);
 		return r < 0 ? cli_fail(&err) : 0;
 	}

@@ -109,20 +109,28 @@ int cmd_ps(struct cli_ctx *ctx, int argc, char **argv)
 int cmd_update(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct jl_update_opts o = {0};
-	const char *kernel = NULL;
+	/* runc's spellings: --cpu-share (its only one) and --cpu-shares. */
 	const struct cli_opt opts[] = {
 		{"resources", 'r', CLI_STRING, &o.resources_file, "FILE", "linux.resources JSON (- for stdin)"},
-		{"memory", 'm', CLI_STRING, &o.memory, "BYTES", "memory limit (e.g. 512m)"},
+		{"memory", 'm', CLI_STRING, &o.memory, "BYTES", "memory limit (e.g. 512m; -1: unlimited)"},
 		{"memory-swap", 0, CLI_STRING, &o.memory_swap, "BYTES", "memory + swap limit (-1: unlimited)"},
-		{"memory-reservation", 0, CLI_STRING, &o.memory_reservation, "BYTES", "memory soft limit"},
-		{"kernel-memory", 0, CLI_STRING, &kernel, "BYTES", "accepted, ignored (not in cgroup v2)"},
+		{"memory-reservation", 0, CLI_STRING, &o.memory_reservation, "BYTES", "memory soft limit (0: none)"},
+		{"kernel-memory", 0, CLI_STRING, &o.kernel_memory, "BYTES", "obsolete: ignored with a warning (not in cgroup v2)"},
+		{"kernel-memory-tcp", 0, CLI_STRING, &o.kernel_memory_tcp, "BYTES", "obsolete: ignored with a warning (not in cgroup v2)"},
 		{"cpu-quota", 0, CLI_STRING, &o.cpu_quota, "USEC", "CPU time per period (-1: unlimited)"},
 		{"cpu-period", 0, CLI_STRING, &o.cpu_period, "USEC", "CPU period"},
-		{"cpu-shares", 0, CLI_STRING, &o.cpu_shares, "N", "relative CPU weight (cgroup v1 scale)"},
+		{"cpu-burst", 0, CLI_STRING, &o.cpu_burst, "USEC", "CPU time a period may borrow from idle ones"},
+		{"cpu-shares", 0, CLI_STRING, &o.cpu_shares, "N", "relative CPU weight (cgroup v1 scale, 2 to 262144)"},
+		{"cpu-share", 0, CLI_STRING, &o.cpu_shares, "N", "the same as --cpu-shares (runc's spelling)"},
+		{"cpu-idle", 0, CLI_STRING, &o.cpu_idle, "0|1", "1: the cgroup runs as SCHED_IDLE"},
+		{"cpu-rt-period", 0, CLI_STRING, &o.cpu_rt_period, "USEC", "refused: cgroup v2 has no realtime CPU bandwidth"},
+		{"cpu-rt-runtime", 0, CLI_STRING, &o.cpu_rt_runtime, "USEC", "refused: cgroup v2 has no realtime CPU bandwidth"},
 		{"cpuset-cpus", 0, CLI_STRING, &o.cpuset_cpus, "LIST", "CPUs allowed (e.g. 0-1)"},
 		{"cpuset-mems", 0, CLI_STRING, &o.cpuset_mems, "LIST", "memory nodes allowed"},
-		{"pids-limit", 0, CLI_STRING, &o.pids_limit, "N", "maximum number of processes"},
+		{"pids-limit", 0, CLI_STRING, &o.pids_limit, "N", "maximum number of processes (0 or -1: unlimited)"},
 		{"blkio-weight", 0, CLI_STRING, &o.blkio_weight, "N", "IO weight, 10 to 1000"},
+		{"l3-cache-schema", 0, CLI_STRING, &o.l3_cache_schema, "LINE", "Intel RDT/CAT schemata line (L3:0=ff;1=f)"},
+		{"mem-bw-schema", 0, CLI_STRING, &o.mem_bw_schema, "LINE", "Intel RDT/MBA schemata line (MB:0=50;1=70)"},
 	};
 	struct cli_command cmd = {"update", "[options] <container-id>",
 				  "Change a running container's resource limits.", opts,

@@ -103,7 +103,8 @@ int jl_container_exec(const struct jl_global *g, const struct jl_exec_opts *o,
 
 int jl_container_pause(const struct jl_global *g, const char *id, struct jl_err **err);
 int jl_container_resume(const struct jl_global *g, const char *id, struct jl_err **err);
-/* The host pids in the container's cgroup (*pids malloc'ed). */
+/* The host pids in the container's cgroup and the cgroups below it, sorted
+ * (*pids malloc'ed).  A stopped container whose cgroup is gone has none. */
 int jl_container_pids(const struct jl_global *g, const char *id, pid_t **pids, size_t *n,
 		      struct jl_err **err);
 
@@ -112,7 +113,14 @@ struct jl_update_opts {
 	/* flags override the file; NULL = unchanged */
 	const char *memory, *memory_swap, *memory_reservation;
 	const char *cpu_quota, *cpu_period, *cpu_shares, *cpuset_cpus, *cpuset_mems;
+	const char *cpu_burst, *cpu_idle;
 	const char *pids_limit, *blkio_weight;
+	/* runc's flags cgroup v2 cannot honour: refused, naming the flag */
+	const char *cpu_rt_period, *cpu_rt_runtime;
+	/* runc's obsolete flags: accepted with a warning, as runc does */
+	const char *kernel_memory, *kernel_memory_tcp;
+	/* Intel RDT: written to the container's resctrl group's schemata */
+	const char *l3_cache_schema, *mem_bw_schema;
 };
 int jl_container_update(const struct jl_global *g, const char *id,
 			const struct jl_update_opts *o, struct jl_err **err);

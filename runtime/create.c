@@ -131,6 +131,9 @@ static int plan_cgroup(struct jl_creator *c, struct jl_err **err)
 		return jl_err_wrap(err, "config.json");
 	c->state.cgroup_mount = xstrdup(c->cgroot.mount);
 	c->state.cgroup_path = path;
+	/* Recorded before the first state.json: if create dies after
+	 * cg_create, delete must still not remove a cgroup it joined. */
+	c->state.cgroup_owned = cg_exists(&c->cgroot, path) == 0;
 	c->state.systemd_cgroup = c->g->systemd_cgroup;
 	return 0;
 }
@@ -144,6 +147,7 @@ static int make_cgroup(struct jl_creator *c, struct jl_err **err)
 	if (r < 0)
 		return r;
 	c->cg_created = true;
+	c->state.cgroup_owned = c->cg.fresh;
 	if (l->has_resources) {
 		r = cg_apply_resources(&c->cg, &l->resources, err);
 		if (r < 0)
@@ -604,6 +608,10 @@ int jl_creator_create(struct jl_creator *c, struct jl_err **err)
 
 void jl_creator_abort(struct jl_creator *c)
 {
+	/* In a cgroup it joined, only the init's own tree is the container's;
+	 * find it while the init still anchors it. */
+	if (c->cg_created && !c->cg.fresh && c->pid > 1)
+		cg_kill_tree(&c->cg, c->pid, SIGKILL, NULL);
 	if (c->pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
 	if (c->child > 0)
@@ -617,7 +625,8 @@ void jl_creator_abort(struct jl_creator *c)
 			jl_warn("%s", e->msg);
 		jl_err_free(&e);
 	}
-	if (c->cg_created) {
+	/* A cgroup it joined stays, with the processes that are not its own. */
+	if (c->cg_created && c->cg.fresh) {
 		struct jl_err *e = NULL;
 		cg_kill(&c->cg, SIGKILL, NULL);
 		if (cg_destroy(&c->cgroot, c->cg.path, &e) < 0)

@@ -220,10 +220,14 @@ static int kill_all(const struct jl_state *st, int sig, struct jl_err **err)
 	struct cg_root root;
 	struct cg_handle h = CG_HANDLE_INIT;
 	int r = open_cgroup(st, &root, &h, err);
-	if (r == 0)
+	if (r == 0 && st->cgroup_owned)
 		r = cg_kill(&h, sig, err);
+	/* A joined cgroup: only the init's tree, and only while the init is
+	 * the one we started (its pid could name a neighbour by now). */
+	else if (r == 0 && jl_state_init_alive(st))
+		r = cg_kill_tree(&h, st->pid, sig, err);
 	cg_handle_close(&h);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 static int kill_init(const struct jl_state *st, int sig, struct jl_err **err)
@@ -274,7 +278,14 @@ int jl_container_kill(const struct jl_global *g, const char *id, int sig, bool a
 static int kill_and_wait(const struct jl_state *st, struct jl_err **err)
 {
 	cleanup_close int pidfd = jl_state_open_pidfd(st);
-	if (st->cgroup_path) {
+	if (st->cgroup_path && !st->cgroup_owned && pidfd >= 0) {
+		/* Joined: the init's tree goes, whatever else runs there stays. */
+		struct cg_root root;
+		struct cg_handle h = CG_HANDLE_INIT;
+		if (open_cgroup(st, &root, &h, NULL) == 0)
+			cg_kill_tree(&h, st->pid, SIGKILL, NULL);
+		cg_handle_close(&h);
+	} else if (st->cgroup_path && st->cgroup_owned) {
 		struct cg_root root;
 		struct cg_handle h = CG_HANDLE_INIT;
 		int r = open_cgroup(st, &root, &h, err);
@@ -306,7 +317,7 @@ int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,
 		if (r < 0)
 			return r;
 	}
-	if (st->cgroup_path) {
+	if (st->cgroup_path && st->cgroup_owned) {
 		struct cg_root root = {.mode = CG_MODE_UNIFIED};
 		snprintf(root.mount, sizeof(root.mount), "%s", st->cgroup_mount);
 		int r = cg_destroy(&root, st->cgroup_path, err);

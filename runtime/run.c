@@ -68,9 +68,13 @@ static void delete_after_run(const struct jl_global *g, struct jl_creator *c)
 		/* Stragglers (daemons of a container without its own pid
 		 * namespace) go with the container.  With one, the kernel killed
 		 * them all before the init could be reaped. */
-		if (c->cg.fd >= 0 && !c->init.create_ns[NS_PID]) {
+		if (c->cg.fd >= 0 && !c->init.create_ns[NS_PID] && c->cg.fresh) {
 			cg_kill(&c->cg, SIGKILL, NULL);
 			cg_wait_empty(&c->cg, 5000, NULL);
+		} else if (c->cg.fd >= 0 && !c->init.create_ns[NS_PID]) {
+			/* A joined cgroup: the stragglers are our descendants (we
+			 * are their subreaper), the other processes are not. */
+			cg_kill_tree(&c->cg, getpid(), SIGKILL, NULL);
 		}
 		jl_container_cleanup(g, &c->state, &e);
 		close(dirfd);

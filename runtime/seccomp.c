@@ -23,8 +23,14 @@
  *    with a debug log (each only tunes how the same rules are applied); the
  *    probe is seccomp(SECCOMP_SET_MODE_FILTER, flag, NULL), which fails with
  *    EFAULT for a known flag and EINVAL for an unknown one.
+ *  - a call newer than anything the profile names answers ENOSYS, not the
+ *    default action, when that action denies: libc then falls back to the
+ *    older call (clone3 -> clone, faccessat2 -> faccessat), where EPERM
+ *    would be a hard failure.  runc does the same with a "-ENOSYS stub"
+ *    in front of libseccomp's program; see the stub's section below.  Such
+ *    a profile that does not name clone3 gets ENOSYS for it too.
  *  - SCMP_ACT_NOTIFY needs listenerPath, and is refused as the default
- *    action and for sendmsg (see check_notify_names).
+ *    action and for write and sendmsg (see check_notify_names).
  *  - no_new_privs is not set by the filter: init sets it itself when the
  *    config asks for it (process.noNewPrivileges), and loads the filter with
  *    CAP_SYS_ADMIN otherwise. */
@@ -32,6 +38,7 @@
 
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -397,19 +404,27 @@ static int add_rules_for(scmp_filter_ctx ctx, uint32_t action, const char *name,
 }
 
 /* A notified call blocks until the agent answers, and the agent gets the
- * listener only after init has sent it to the runtime -- with sendmsg(2),
- * the one way an fd leaves a process.  Notifying sendmsg (or making NOTIFY
- * the default) would hang the container before it starts, so refuse it, as
- * runc refuses it for the write(2) its own init uses. */
+ * listener only after the container's process has passed it to the runtime
+ * and the runtime has forwarded it.  A call the runtime's own code makes in
+ * that window would wait for an agent that cannot answer yet, and the
+ * runtime would hang with the container half made:
+ *  - sendmsg: init and exec'd processes hand the listener over with it;
+ *  - write: every log line and error report of the runtime's code in the
+ *    container's process is a write(2).  runc refuses "write" (its init
+ *    reports the listener over a pipe with it), and a profile must mean the
+ *    same under both runtimes. */
+static const char *const notify_refused[] = {"write", "sendmsg"};
+
 static int check_notify_names(const struct spec_seccomp_syscall *sc, const char *where, size_t i,
 			      struct jl_err **err)
 {
 	for (size_t j = 0; j < sc->names.n; j++)
-		if (!strcmp(sc->names.v[j], "sendmsg"))
-			return jl_err_set(err, 0,
-					  "%s.syscalls[%zu].action: SCMP_ACT_NOTIFY cannot be used "
-					  "for \"sendmsg\": init hands the listener over with it",
-					  where, i);
+		for (size_t k = 0; k < ARRAY_SIZE(notify_refused); k++)
+			if (!strcmp(sc->names.v[j], notify_refused[k]))
+				return jl_err_set(err, 0,
+						  "%s.syscalls[%zu]: SCMP_ACT_NOTIFY on \"%s\" would "
+						  "deadlock the runtime",
+						  where, i, notify_refused[k]);
 	return 0;
 }
 
@@ -481,11 +496,6 @@ static int export_program(scmp_filter_ctx ctx, const char *where, struct sock_fp
 	if (n == 0 || size % sizeof(struct sock_filter))
 		return jl_err_set(err, 0, "%s: libseccomp exported a BPF program of %zu bytes", where,
 				  size);
-	/* The kernel's own limit; saying so beats a bare EINVAL in init. */
-	if (n > BPF_MAXINSNS)
-		return jl_err_set(err, 0,
-				  "%s: the filter needs %zu BPF instructions, the kernel allows %d",
-				  where, n, BPF_MAXINSNS);
 	cleanup_free struct sock_filter *insns = xmalloc(size);
 	r = read_all_at(fd, insns, size);
 	if (r < 0)
@@ -504,13 +514,124 @@ static int set_attrs(scmp_filter_ctx ctx, size_t n_rules, const char *where,
 	/* A binary tree over syscall numbers instead of a linear list, for
 	 * ~10-25% more instructions.  Measured (test_seccomp): an allow-list
 	 * of all 367 x86_64 calls runs 15 instructions per syscall on average
-	 * instead of 240, jaula's default profile 12 instead of 105.  Not
-	 * fatal: the linear filter enforces the same rules. */
+	 * instead of 240 (plus 5 for the -ENOSYS stub in front of it),
+	 * jaula's default profile 12 instead of 105.  Not fatal: the linear
+	 * filter enforces the same rules. */
 	if (n_rules > OPTIMIZE_MIN_RULES) {
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 		if (r < 0)
 			jl_debug("seccomp: binary tree optimisation unavailable: %s", strerror(-r));
 	}
+	return 0;
+}
+
+/* --- the -ENOSYS stub (built in seccomp_enosys.c) --------------------------- */
+
+/* Default actions that let a call through (TRACE too: a tracer should
+ * handle calls it does not know itself, runc's reasoning) need no stub, nor
+ * does ERRNO(ENOSYS), which already says it. */
+static bool default_denies(uint32_t def_action)
+{
+	uint32_t base = def_action & SECCOMP_RET_ACTION_FULL;
+	if (base == SECCOMP_RET_ALLOW || base == SECCOMP_RET_LOG || base == SECCOMP_RET_TRACE)
+		return false;
+	return def_action != SCMP_ACT_ERRNO(ENOSYS);
+}
+
+/* The largest number a name of the profile has on an architecture, whatever
+ * the entry's action: a call the profile denies by name is known to its
+ * author, and so is every call before it.  Unknown names and calls this ABI
+ * lacks resolve to negative numbers and never count. */
+static int profile_max_on(const struct spec_seccomp *s, uint32_t token)
+{
+	int max = -1;
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		for (size_t j = 0; j < s->syscalls[i].names.n; j++) {
+			int nr = seccomp_syscall_resolve_name_arch(token, s->syscalls[i].names.v[j]);
+			max = nr > max ? nr : max;
+		}
+	return max;
+}
+
+static bool profile_names(const struct spec_seccomp *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		for (size_t j = 0; j < s->syscalls[i].names.n; j++)
+			if (!strcmp(s->syscalls[i].names.v[j], name))
+				return true;
+	return false;
+}
+
+static void add_limit(const struct spec_seccomp *s, uint32_t token,
+		      struct jl_seccomp_arch_limit *out, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (out[i].token == token)
+			return;
+	out[(*n)++] = (struct jl_seccomp_arch_limit){token, profile_max_on(s, token)};
+}
+
+/* The filter's architectures (the native one, which libseccomp always
+ * includes, then those listed; add_archs has checked them) and their limits. */
+static size_t filter_limits(const struct spec_seccomp *s, struct jl_seccomp_arch_limit *out)
+{
+	size_t n = 0;
+	add_limit(s, seccomp_arch_native(), out, &n);
+	for (size_t i = 0; i < s->architectures.n; i++) {
+		const struct arch_def *a = find_arch(s->architectures.v[i]);
+		if (a)
+			add_limit(s, a->token, out, &n);
+	}
+	return n;
+}
+
+/* runc's rule for the one call glibc tries first for every thread and
+ * spawned process: a deny-by-default profile that does not name clone3 gets
+ * ENOSYS for it, whatever its number, so glibc falls back to clone(2) --
+ * whose flags, unlike clone3's struct, a profile can filter. */
+static int add_clone3_enosys(scmp_filter_ctx ctx, const struct spec_seccomp *s,
+			     uint32_t def_action, const char *where, size_t *n_rules,
+			     struct jl_err **err)
+{
+	if (!default_denies(def_action) || profile_names(s, "clone3"))
+		return 0;
+	int nr = seccomp_syscall_resolve_name("clone3");
+	if (nr == __NR_SCMP_ERROR) /* a libseccomp older than clone3 */
+		return 0;
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+	if (r < 0)
+		return jl_err_set(err, -r, "%s: add the ENOSYS rule for \"clone3\"", where);
+	(*n_rules)++;
+	return 0;
+}
+
+/* The stub in front of libseccomp's program, then the kernel's length
+ * limit (saying so beats a bare EINVAL in init). */
+static int prepend_enosys_stub(const struct spec_seccomp *s, uint32_t def_action,
+			       const char *where, struct sock_fprog *prog, struct jl_err **err)
+{
+	struct sock_fprog stub = {0};
+	if (default_denies(def_action)) {
+		struct jl_seccomp_arch_limit limits[ARRAY_SIZE(archs) + 1];
+		int r = jl_seccomp_enosys_stub(limits, filter_limits(s, limits), &stub);
+		if (r < 0)
+			return jl_err_set(err, -r, "%s: build the -ENOSYS stub", where);
+	}
+	size_t n = (size_t)stub.len + prog->len;
+	if (n > BPF_MAXINSNS) {
+		free(stub.filter);
+		return jl_err_set(err, 0,
+				  "%s: the filter needs %zu BPF instructions, the kernel allows %d",
+				  where, n, BPF_MAXINSNS);
+	}
+	if (stub.len == 0)
+		return 0;
+	jl_debug("seccomp: a %u-instruction -ENOSYS stub goes in front", stub.len);
+	struct sock_filter *f = xrealloc(stub.filter, n * sizeof(*f));
+	memcpy(f + stub.len, prog->filter, prog->len * sizeof(*f));
+	free(prog->filter);
+	prog->filter = f;
+	prog->len = (unsigned short)n;
 	return 0;
 }
 
@@ -564,12 +685,19 @@ int jl_seccomp_compile(const struct spec_seccomp *s, const char *where,
 	if (notify && !s->listener_path)
 		return jl_err_set(err, 0, "%s.listenerPath: required when SCMP_ACT_NOTIFY is used",
 				  where);
+	r = add_clone3_enosys(ctx, s, def_action, where, &n_rules, err);
+	if (r < 0)
+		return r;
 	r = set_attrs(ctx, n_rules, where, err);
 	if (r < 0)
 		return r;
 	r = export_program(ctx, where, &out->fprog, err);
-	if (r < 0)
+	if (r == 0)
+		r = prepend_enosys_stub(s, def_action, where, &out->fprog, err);
+	if (r < 0) {
+		jl_seccomp_prog_free(out);
 		return r;
+	}
 	out->notify = notify;
 	out->flags = effective_flags(wanted_flags, notify);
 	jl_debug("seccomp: %u BPF instructions, %zu rules, flags %#x%s", out->fprog.len, n_rules,

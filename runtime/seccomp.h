@@ -7,6 +7,8 @@
 
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "runtime/error.h"
 #include "runtime/json.h"
@@ -20,10 +22,28 @@ struct jl_seccomp_prog {
 
 /* Compile linux.seccomp.  `where` prefixes errors ("config.json: linux.seccomp"),
  * e.g. "config.json: linux.seccomp.syscalls[2].action: unknown action \"X\"".
- * Unknown syscall names are skipped with a debug log, as runc does. */
+ * Unknown syscall names are skipped with a debug log, as runc does.  Unless
+ * the default action lets calls through, the program starts with the
+ * -ENOSYS stub below, and clone3 answers ENOSYS when the profile does not
+ * name it (see seccomp.c). */
 int jl_seccomp_compile(const struct spec_seccomp *s, const char *where,
 		       struct jl_seccomp_prog *out, struct jl_err **err);
 void jl_seccomp_prog_free(struct jl_seccomp_prog *p);
+
+/* One architecture of a filter, as the -ENOSYS stub sees it. */
+struct jl_seccomp_arch_limit {
+	uint32_t token; /* SCMP_ARCH_* */
+	int max;        /* the largest syscall number the profile names on it; -1: none */
+};
+
+/* The -ENOSYS stub jl_seccomp_compile puts in front of libseccomp's program:
+ * per architecture, a call numbered above `max` answers ENOSYS and every
+ * other call falls through to the instruction after the stub.  Public for
+ * its golden tests.  out->len is 0 (and out->filter NULL) when no limit
+ * applies; -E2BIG when there are more architectures than the stub can
+ * address with 8-bit jumps (never the case for a filter libseccomp built). */
+int jl_seccomp_enosys_stub(const struct jl_seccomp_arch_limit *limits, size_t n,
+			   struct sock_fprog *out);
 
 /* Load a compiled program into the calling process (raw seccomp(2), no
  * libseccomp).  Needs no_new_privs or CAP_SYS_ADMIN.  When p->notify, the new

@@ -1,5 +1,7 @@
 /* A compiled seccomp program on disk: a small header, then the BPF
- * instructions exactly as the kernel takes them. */
+ * instructions exactly as the kernel takes them -- the whole program
+ * jl_seccomp_compile made, -ENOSYS stub included, so a process `exec` adds
+ * to the container answers every call exactly as its init does. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,9 @@
 #include "runtime/util.h"
 
 #define MAGIC "JLBPF\001"
-#define MAX_INSNS 65536 /* the kernel's BPF_MAXINSNS is 4096; leave room */
+/* compile never writes more than the kernel takes; a longer program would
+ * not even fit fprog.len (16 bits) once read back. */
+#define MAX_SIZE (sizeof(struct header) + BPF_MAXINSNS * sizeof(struct sock_filter))
 
 struct header {
 	char magic[6];
@@ -37,7 +41,7 @@ int jl_seccomp_prog_load_file(int dirfd, const char *name, struct jl_seccomp_pro
 	char *buf = NULL;
 	size_t len = 0;
 	struct jl_err *e = NULL;
-	int r = jl_read_file_at(dirfd, name, sizeof(struct header) + MAX_INSNS * 8, &buf, &len, &e);
+	int r = jl_read_file_at(dirfd, name, MAX_SIZE, &buf, &len, &e);
 	if (r == -ENOENT) {
 		jl_err_free(&e);
 		return -ENOENT;
@@ -51,7 +55,8 @@ int jl_seccomp_prog_load_file(int dirfd, const char *name, struct jl_seccomp_pro
 	}
 	struct header h;
 	if (len < sizeof(h) || (memcpy(&h, buf, sizeof(h)), memcmp(h.magic, MAGIC, 6)) ||
-	    len != sizeof(h) + (size_t)h.len * sizeof(struct sock_filter) || !h.len) {
+	    len != sizeof(h) + (size_t)h.len * sizeof(struct sock_filter) || !h.len ||
+	    h.len > BPF_MAXINSNS) {
 		free(buf);
 		return jl_err_set(err, 0, "%s: not a compiled seccomp program", name);
 	}

@@ -49,7 +49,7 @@ int jl_signal_parse(const char *s)
 		return -1;
 	int n;
 	if (jl_parse_int(s, &n) == 0)
-		return n > 0 && n < NSIG ? n : -1;
+		return n >= 0 && n < NSIG ? n : -1; /* 0: only checks the process exists */
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
 	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)

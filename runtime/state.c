@@ -147,6 +147,7 @@ int jl_state_write(int dirfd, const struct jl_state *s, struct jl_err **err)
 		jl_jw_kv_str(&w, "cgroupMount", s->cgroup_mount);
 		jl_jw_kv_str(&w, "cgroupPath", s->cgroup_path);
 		jl_jw_kv_bool(&w, "systemdCgroup", s->systemd_cgroup);
+		jl_jw_kv_bool(&w, "cgroupOwned", s->cgroup_owned);
 	}
 	jl_jw_kv_uint(&w, "hooks", s->hooks_mask);
 	if (s->init_err_fd >= 0)
@@ -209,6 +210,7 @@ int jl_state_read(int dirfd, const char *id, struct jl_state *s, struct jl_err *
 	s->cgroup_mount = dup_field(root, "cgroupMount");
 	s->cgroup_path = dup_field(root, "cgroupPath");
 	s->systemd_cgroup = jl_json_type(jl_json_get(root, "systemdCgroup")) == JL_JSON_TRUE;
+	s->cgroup_owned = jl_json_type(jl_json_get(root, "cgroupOwned")) != JL_JSON_FALSE;
 	s->shared_mounts = jl_json_type(jl_json_get(root, "sharedMounts")) == JL_JSON_TRUE;
 	s->hooks_mask = (unsigned)int_field(root, "hooks");
 	s->init_err_fd = jl_json_get(root, "initErrFd") ? (int)int_field(root, "initErrFd") : -1;

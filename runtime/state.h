@@ -33,6 +33,10 @@ struct jl_state {
 	char *cgroup_mount; /* NULL when the cgroup manager is disabled */
 	char *cgroup_path;
 	bool systemd_cgroup;
+	/* create made the cgroup (cg_handle.fresh).  false: the container joined
+	 * an existing cgroup, which delete leaves in place with whatever else
+	 * runs in it.  Absent in state.json (older jaula): true. */
+	bool cgroup_owned;
 	char **annotations; /* key, value, key, value, ..., NULL */
 	size_t n_annotations;
 	unsigned hooks_mask; /* 1 << spec_hook_kind present in the config */

@@ -18,6 +18,84 @@ load lib/helpers
 	[[ "$output" == *"sleep 1001"* ]]
 }
 
+@test "ps includes the processes of child cgroups (exec --cgroup, the container's own)" {
+	cfg '(.mounts[] | select(.destination == "/sys/fs/cgroup") | .options) |= map(if . == "ro" then "rw" else . end)'
+	set_args sh -c 'mkdir /sys/fs/cgroup/inner && sh -c "echo \$\$ >/sys/fs/cgroup/inner/cgroup.procs && exec sleep 1002" & exec sleep 1001'
+	run_detached
+	wait_status "$ID" running
+	cg=/sys/fs/cgroup/jaula/$ID
+	for i in $(seq 100); do [ -s "$cg/inner/cgroup.procs" ] && break; sleep 0.05; done
+	inner=$(cat "$cg/inner/cgroup.procs")
+	[ -n "$inner" ]
+	jaula exec -d --cgroup sub --pid-file "$BATS_TEST_TMPDIR/p" "$ID" sleep 1003 </dev/null >/dev/null 2>&1
+	sub=$(cat "$BATS_TEST_TMPDIR/p")
+	grep -qx "$sub" "$cg/sub/cgroup.procs"
+	run jaula ps --format json "$ID"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e --argjson a "$(ctr_pid "$ID")" --argjson b "$inner" --argjson c "$sub" \
+		'length == 3 and index($a) != null and index($b) != null and index($c) != null'
+	run jaula ps "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sleep 1001"* && "$output" == *"sleep 1002"* && "$output" == *"sleep 1003"* ]]
+}
+
+@test "ps of a stopped container: the header or [], status 0 (also once its cgroup is gone)" {
+	set_args true
+	run_detached
+	wait_status "$ID" stopped
+	run jaula ps "$ID"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == PID* ]]
+	run jaula ps --format json "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "[]" ]
+	rmdir "/sys/fs/cgroup/jaula/$ID"
+	run jaula ps -f json "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "[]" ]
+	run jaula ps nosuchcontainer
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+}
+
+@test "list --format json prints the whole list on one line, fields as in state" {
+	cfg '.annotations = {"spaced key": "a \"quoted\"\tvalue\nwith lines", "plain": "x"}'
+	set_args sleep 1000
+	CTR_ID=$ID-a run_detached
+	CTR_ID=$ID-b create_ctr
+	run jaula list --format json
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	echo "$output" | jq -e 'length == 2'
+	for id in "$ID-a" "$ID-b"; do
+		# the same object as `state` prints, whitespace aside
+		diff <(echo "$output" | jq -S --arg id "$id" '.[] | select(.id == $id)') <(jaula state "$id" | jq -S .)
+	done
+	echo "$output" | jq -e --arg id "$ID-a" '.[] | select(.id == $id) | .annotations["spaced key"] == "a \"quoted\"\tvalue\nwith lines"'
+	jaula delete -f "$ID-a"
+	jaula delete -f "$ID-b"
+	run jaula list -f json
+	[ "$output" = "[]" ]
+}
+
+@test "kill ID 0 checks that the container runs; kill --all ID 0 too" {
+	set_args sleep 1000
+	run_detached
+	wait_status "$ID" running
+	run jaula kill "$ID" 0
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status "$ID")" = running ]
+	run jaula kill --all "$ID" 0
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status "$ID")" = running ]
+	jaula kill "$ID" KILL
+	wait_status "$ID" stopped
+	run jaula kill "$ID" 0
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not running"* ]]
+}
+
 @test "pause freezes every process, resume thaws them" {
 	cfg '.mounts += [{"destination":"/out","type":"bind","source":$d,"options":["rbind"]}]' \
 		--arg d "$BATS_TEST_TMPDIR"
@@ -114,6 +192,78 @@ load lib/helpers
 	[[ "$output" == *"pids.limit"* ]]
 	run jaula update --memory 64m nosuchcontainer
 	[[ "$output" == *"does not exist"* ]]
+}
+
+@test "update: runc's flag spellings are accepted, and none is ignored silently" {
+	set_args sleep 1000
+	run_detached
+	wait_status "$ID" running
+	run jaula update --help
+	for f in cpu-share cpu-shares cpu-rt-period cpu-rt-runtime cpu-burst cpu-idle l3-cache-schema \
+		mem-bw-schema kernel-memory kernel-memory-tcp; do
+		[[ "$output" == *"--$f "* ]] || { echo "no --$f in help"; return 1; }
+	done
+	# --cpu-share is --cpu-shares: on this host both reach the missing cpu controller
+	if ! grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+		run jaula update --cpu-share 512 "$ID"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *'"cpu"'* && "$output" != *"unknown option"* ]]
+	fi
+	# cgroup v2 has no realtime bandwidth: refused, naming the flag (runc ignores it)
+	run jaula update --cpu-rt-runtime 95000 "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--cpu-rt-runtime"*"realtime"* ]]
+	run jaula update --cpu-rt-period 1000000 "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--cpu-rt-period"*"realtime"* ]]
+	run jaula update --cpu-rt-runtime nan "$ID"
+	[[ "$output" == *"--cpu-rt-runtime: invalid number"* ]]
+	# values runc treats as "unset" and skips: an error saying what to write
+	for f in memory memory-swap cpu-quota cpu-shares; do
+		run jaula update "--$f" 0 "$ID"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"--$f: "*"0 is not a valid value"* ]] || { echo "--$f 0: $output"; return 1; }
+	done
+	run jaula update --cpuset-cpus "" "$ID"
+	[[ "$status" -ne 0 && "$output" == *"--cpuset-cpus: empty value"* ]]
+	run jaula update --cpu-idle 2 "$ID"
+	[[ "$status" -ne 0 && "$output" == *"--cpu-idle: must be 0 or 1"* ]]
+	run jaula update --cpu-burst -1 "$ID"
+	[[ "$status" -ne 0 && "$output" == *"--cpu-burst"* ]]
+	# obsolete in cgroup v2: accepted as runc does, but never silently
+	run jaula update --kernel-memory 64m --kernel-memory-tcp 1m "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--kernel-memory is ignored"* && "$output" == *"--kernel-memory-tcp is ignored"* ]]
+}
+
+@test "update --l3-cache-schema / --mem-bw-schema: a clear error without resctrl or a group" {
+	set_args sleep 1000
+	run_detached
+	wait_status "$ID" running
+	run jaula update --l3-cache-schema "L3:0=ff" "$ID"
+	[ "$status" -ne 0 ]
+	if ! grep -q ' /sys/fs/resctrl resctrl ' /proc/mounts; then
+		[[ "$output" == *"--l3-cache-schema: Intel RDT is not available"*"/sys/fs/resctrl"* ]]
+	else
+		# this jaula makes no resctrl group at create
+		[[ "$output" == *"--l3-cache-schema: "*"resctrl"* ]]
+	fi
+	run jaula update --mem-bw-schema "MB:0=50" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--mem-bw-schema: "*"resctrl"* ]]
+	# a malformed line is refused before resctrl is even looked at
+	run jaula update --l3-cache-schema "MB:0=50" "$ID"
+	[[ "$status" -ne 0 && "$output" == *'--l3-cache-schema: "MB:0=50": expected one schemata line'* ]]
+	run jaula update --mem-bw-schema "$(printf 'MB:0=50\nL3:0=f')" "$ID"
+	[[ "$status" -ne 0 && "$output" == *"--mem-bw-schema"*"expected one schemata line"* ]]
+	# a refused flag changes nothing else given with it
+	if grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers && [ -e "/sys/fs/cgroup/jaula/$ID/hugetlb.2MB.max" ]; then
+		before=$(cat "/sys/fs/cgroup/jaula/$ID/hugetlb.2MB.max")
+		echo '{"hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}]}' >"$BATS_TEST_TMPDIR/r.json"
+		run jaula update -r "$BATS_TEST_TMPDIR/r.json" --l3-cache-schema "L3:0=ff" "$ID"
+		[ "$status" -ne 0 ]
+		[ "$(cat "/sys/fs/cgroup/jaula/$ID/hugetlb.2MB.max")" = "$before" ]
+	fi
 }
 
 @test "events --stats prints one runc-shaped stats object; the stream ends with the container" {

@@ -133,3 +133,86 @@ PY
 	[[ "$output" == *"ermission denied"* ]]
 	[[ "$output" == *"Seccomp:	2"* ]]
 }
+
+# What busybox (sh, sleep, the static test helpers) and the runtime's last
+# steps in the container need, all older than faccessat2.  Not clone3.
+BUSYBOX_CALLS='["read", "write", "readv", "writev", "open", "openat", "close", "close_range",
+	"lseek", "stat", "fstat", "lstat", "newfstatat", "statx", "access", "readlink",
+	"getcwd", "chdir", "ioctl", "fcntl", "dup", "dup2", "dup3", "pipe", "pipe2", "poll",
+	"ppoll", "select", "pselect6", "brk", "mmap", "munmap", "mprotect", "madvise",
+	"arch_prctl", "set_tid_address", "set_robust_list", "rseq", "prlimit64", "getrandom",
+	"uname", "prctl", "umask", "futex", "execve", "clone", "fork", "vfork", "wait4",
+	"exit", "exit_group", "kill", "tgkill", "rt_sigaction", "rt_sigprocmask",
+	"rt_sigreturn", "sigaltstack", "getpid", "getppid", "gettid", "getuid", "geteuid",
+	"getgid", "getegid", "getgroups", "setgroups", "setresuid", "setresgid", "capget",
+	"capset", "setpgid", "getpgrp", "setsid", "nanosleep", "clock_nanosleep",
+	"clock_gettime", "gettimeofday", "sysinfo", "sched_getaffinity"]'
+
+# deny_profile: deny by default (EPERM); allow BUSYBOX_CALLS; name and deny
+# faccessat2, which makes it the profile's newest call.
+deny_profile() {
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO",
+		"syscalls": [{"names": $allow, "action": "SCMP_ACT_ALLOW"},
+			{"names": ["faccessat2"], "action": "SCMP_ACT_ERRNO"}]}' \
+		--argjson allow "$BUSYBOX_CALLS"
+}
+
+# The kernel's newest call, asked in a container without a filter.
+newest_syscall() {
+	run_ctr /helpers/sc_enosys --highest
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	NEWEST=$output
+}
+
+# check_enosys OUTPUT: what sc_enosys printed for "clone3 1000 $NEWEST 439 437"
+check_enosys() {
+	[[ "$1" == *"clone3 ENOSYS"* ]]   # not named: glibc may fall back ...
+	[[ "$1" == *"fork ok"* ]]         # ... to clone, which is allowed
+	[[ "$1" == *"1000 ENOSYS"* ]]     # above every call the profile names
+	[[ "$1" == *"439 EPERM"* ]]       # faccessat2: named, denied
+	[[ "$1" == *"437 EPERM"* ]]       # openat2: not named, older than faccessat2
+	# a real call of this kernel, newer than the profile
+	[ "$NEWEST" -le 439 ] || [[ "$1" == *"$NEWEST ENOSYS"* ]]
+}
+
+@test "deny by default: newer calls and clone3 get ENOSYS, named ones the profile's errno" {
+	[ -x "$HELPERS/sc_enosys" ] || skip "sc_enosys not built"
+	newest_syscall
+	deny_profile
+	sh_ctr "/helpers/sc_enosys clone3 1000 $NEWEST 439 437 && echo busybox-ok"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	check_enosys "$output"
+	[[ "$output" == *busybox-ok* ]]
+	# An allow-by-default profile keeps the kernel's answers (no stub).
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["faccessat2"], "action": "SCMP_ACT_ERRNO"}]}'
+	run_ctr /helpers/sc_enosys clone3 1000 439
+	echo "$output"
+	[[ "$output" == *"clone3 ok"* ]]
+	[[ "$output" == *"439 EPERM"* ]]
+}
+
+@test "jaula exec loads the saved filter, -ENOSYS stub included" {
+	[ -x "$HELPERS/sc_enosys" ] || skip "sc_enosys not built"
+	newest_syscall
+	deny_profile
+	set_args sleep 100
+	run_detached
+	run jaula exec "$ID" /helpers/sc_enosys clone3 1000 "$NEWEST" 439 437
+	echo "$output"
+	[ "$status" -eq 0 ]
+	check_enosys "$output"
+	jaula delete -f "$ID"
+}
+
+@test "SCMP_ACT_NOTIFY on write is refused before anything is made" {
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/tmp/none.sock",
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_LOG"},
+			{"names": ["read", "write"], "action": "SCMP_ACT_NOTIFY"}]}'
+	run_ctr true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'config.json: linux.seccomp.syscalls[1]: SCMP_ACT_NOTIFY on "write" would deadlock the runtime'* ]]
+	assert_gone "$ID"
+}

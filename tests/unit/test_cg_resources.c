@@ -251,6 +251,27 @@ static void test_update_swap_against_live_limit(void **state)
 	assert_file(f, "memory.low", "4096");
 }
 
+/* memory.low 0 is how a live update takes a reservation back; at create a
+ * new cgroup has it already, and 0 stays runc's "unset". */
+static void test_reservation_zero(void **state)
+{
+	struct fake *f = *state;
+	struct cg_resources res = {.has_memory = true};
+	res.memory.has_reservation = true;
+	res.memory.reservation = 0;
+	apply_ok(f, &res);
+	assert_file(f, "memory.low", "");
+	put(f, "memory.low", "4096");
+	struct jl_err *err = NULL;
+	assert_int_equal(cg_update_resources(&f->h, &res, &err), 0);
+	assert_file(f, "memory.low", "0");
+	/* memory.limit 0 stays unset in an update too: memory.max 0 would
+	 * OOM-kill the container at once */
+	res = memory_res(true, 0, false, 0);
+	assert_int_equal(cg_update_resources(&f->h, &res, &err), 0);
+	assert_file(f, "memory.max", "");
+}
+
 static void test_check_before_update(void **state)
 {
 	struct fake *f = *state;
@@ -438,13 +459,33 @@ static void test_pids(void **state)
 	static const struct {
 		int64_t limit;
 		const char *want;
-	} cases[] = {{100, "100"}, {-1, "max"}, {0, "0"}, {1, "1"}};
+	} cases[] = {{100, "100"}, {-1, "max"}, {1, "1"},
+		     /* <= 0 is unlimited, as crun and runc <= 1.3 read it */
+		     {0, "max"}, {-2, "max"}, {INT64_MIN, "max"}};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct cg_resources res = {.has_pids = true, .has_pids_limit = true,
 					   .pids_limit = cases[i].limit};
 		apply_ok(f, &res);
 		assert_file(f, "pids.max", cases[i].want);
+		/* `update --pids-limit` reads the same */
+		put(f, "pids.max", "7");
+		struct jl_err *err = NULL;
+		assert_int_equal(cg_update_resources(&f->h, &res, &err), 0);
+		assert_file(f, "pids.max", cases[i].want);
 	}
+	/* a pids object without a limit writes nothing */
+	put(f, "pids.max", "7");
+	struct cg_resources res = {.has_pids = true};
+	apply_ok(f, &res);
+	assert_file(f, "pids.max", "7");
+	/* without the pids controller "unlimited" holds already; a limit
+	 * cannot be enforced */
+	rm(f, "pids.max");
+	res.has_pids_limit = true;
+	res.pids_limit = 0;
+	apply_ok(f, &res);
+	res.pids_limit = 5;
+	apply_fails(f, &res, false, "open pids.max (is its controller enabled?)");
 }
 
 static void test_blkio_weight_conversion(void **state)
@@ -637,8 +678,16 @@ static void test_required_controllers(void **state)
 	/* Ignored fields must not demand a controller the host may keep on v1. */
 	assert_int_equal(cg_required_controllers(&res, out, sizeof(out), NULL), 0);
 	assert_string_equal(out, "");
-	res.memory.has_limit = true;
+	/* an unlimited pids.limit needs no pids controller */
 	res.has_pids = res.has_pids_limit = true;
+	res.pids_limit = 0;
+	assert_int_equal(cg_required_controllers(&res, out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "");
+	res.pids_limit = -1;
+	assert_int_equal(cg_required_controllers(&res, out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "");
+	res.pids_limit = 10;
+	res.memory.has_limit = true;
 	struct cg_kv kv = {"hugetlb.2MB.max", "1"};
 	res.unified = &kv;
 	res.n_unified = 1;
@@ -656,6 +705,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_swap_without_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_swap_against_live_limit, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reservation_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_before_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_v1_only_fields, setup, teardown),
 		cmocka_unit_test(test_shares_to_weight),

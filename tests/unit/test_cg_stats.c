@@ -1,5 +1,7 @@
-/* Reading cgroup counters from a fake cgroup: a temporary directory of
- * regular files holding what the kernel would print. */
+/* Reading cgroup counters and process lists from a fake cgroup: a
+ * temporary directory of regular files holding what the kernel would print
+ * (subdirectories for child cgroups).  The signalling tests fork real
+ * processes and list them in the fake cgroup.procs files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,10 +9,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
@@ -210,6 +215,215 @@ static void test_live_read(void **state)
 	cg_stats_free(&st);
 }
 
+/* --- process lists ------------------------------------------------------- */
+
+static void mkcg(struct fake *f, const char *dir)
+{
+	assert_int_equal(mkdirat(f->h.fd, dir, 0755), 0);
+}
+
+static void test_tree_pids(void **state)
+{
+	struct fake *f = *state;
+	put(f, "cgroup.procs", "30\n10\n");
+	mkcg(f, "sub");
+	put(f, "sub/cgroup.procs", "");
+	mkcg(f, "sub/a");
+	put(f, "sub/a/cgroup.procs", "20\n");
+	mkcg(f, "sub/threaded"); /* no readable cgroup.procs: skipped */
+	mkcg(f, "moving");
+	put(f, "moving/cgroup.procs", "10\n"); /* read twice mid-move: listed once */
+	pid_t *pids = NULL;
+	size_t n = 0;
+	struct jl_err *err = NULL;
+	assert_int_equal(cg_read_tree_pids(&f->h, &pids, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(pids[0], 10);
+	assert_int_equal(pids[1], 20);
+	assert_int_equal(pids[2], 30);
+	free(pids);
+	/* cg_read_pids is the cgroup itself only */
+	assert_int_equal(cg_read_pids(&f->h, &pids, &n, &err), 0);
+	assert_int_equal(n, 2);
+	free(pids);
+}
+
+static void test_tree_pids_missing(void **state)
+{
+	struct fake *f = *state;
+	pid_t *pids = NULL;
+	size_t n = 0;
+	struct jl_err *err = NULL;
+	assert_true(cg_read_tree_pids(&f->h, &pids, &n, &err) < 0);
+	assert_non_null(strstr(err->msg, "cgroup /jaula/test: read cgroup.procs"));
+	jl_err_free(&err);
+	/* empty: no pids, no error */
+	put(f, "cgroup.procs", "");
+	assert_int_equal(cg_read_tree_pids(&f->h, &pids, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(pids);
+}
+
+/* A child of the test must never outlive it holding the test runner's
+ * output pipe (the runner would wait for EOF forever after a failed
+ * assertion): stdio goes to /dev/null and an alarm ends it in any case. */
+static void detach_child(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	alarm(30);
+}
+
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		detach_child();
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* How pid ended (the signal that killed it), or 0 while it runs. */
+static int ended_by(pid_t pid, bool wait)
+{
+	int status;
+	pid_t r = waitpid(pid, &status, wait ? 0 : WNOHANG);
+	if (r == 0)
+		return 0;
+	assert_int_equal(r, pid);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+}
+
+static void put_pids(struct fake *f, const char *name, const pid_t *pids, size_t n)
+{
+	char buf[256] = "";
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%d\n", (int)pids[i]);
+	put(f, name, buf);
+}
+
+/* Only the asked-for pids that are members; a neighbour is never hit. */
+/* cg_kill_pids and cg_kill_tree aim through pidfds; valgrind 3.19 does not
+ * know pidfd_open (ENOSYS there), the kernels jaula runs on all do. */
+static void need_pidfds(void)
+{
+	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (fd < 0 && errno == ENOSYS) {
+		print_message("# pidfd_open unavailable (valgrind?): skipping\n");
+		skip();
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_kill_pids(void **state)
+{
+	need_pidfds();
+	struct fake *f = *state;
+	pid_t a = spawn_sleeper(), b = spawn_sleeper(), outside = spawn_sleeper();
+	pid_t members[] = {a, b};
+	put_pids(f, "cgroup.procs", members, 2);
+	pid_t ask[] = {a, outside, 999999999};
+	struct jl_err *err = NULL;
+	assert_int_equal(cg_kill_pids(&f->h, ask, ARRAY_SIZE(ask), SIGTERM, &err), 1);
+	assert_int_equal(ended_by(a, true), SIGTERM);
+	assert_int_equal(ended_by(b, false), 0);
+	assert_int_equal(ended_by(outside, false), 0);
+	/* a in the list but gone: not signalled again, no error */
+	assert_int_equal(cg_kill_pids(&f->h, ask, 1, SIGTERM, &err), 0);
+	kill(b, SIGKILL);
+	kill(outside, SIGKILL);
+	ended_by(b, true);
+	ended_by(outside, true);
+}
+
+/* A child that forks a grandchild, then waits; the grandchild's pid comes
+ * back through the pipe. */
+static pid_t spawn_family(pid_t *grandchild)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		detach_child();
+		pid_t g = spawn_sleeper();
+		if (write(p[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], grandchild, sizeof(*grandchild)), sizeof(*grandchild));
+	close(p[0]);
+	return pid;
+}
+
+static bool gone(pid_t pid)
+{
+	for (int i = 0; i < 200; i++) {
+		char path[64], buf[256];
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return true;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		const char *s = strrchr(buf, ')');
+		if (s && s[1] == ' ' && (s[2] == 'Z' || s[2] == 'X'))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* The container's init and its descendants go, a neighbour in the same
+ * (shared) cgroup stays. */
+static void test_kill_tree(void **state)
+{
+	need_pidfds();
+	struct fake *f = *state;
+	pid_t grandchild;
+	pid_t init = spawn_family(&grandchild);
+	pid_t neighbour = spawn_sleeper();
+	pid_t top[] = {neighbour, init};
+	put_pids(f, "cgroup.procs", top, 2);
+	mkcg(f, "sub"); /* the descendant sits in a child cgroup */
+	put_pids(f, "sub/cgroup.procs", &grandchild, 1);
+	struct jl_err *err = NULL;
+	assert_true(cg_kill_tree(&f->h, init, SIGKILL, &err) >= 2);
+	assert_int_equal(ended_by(init, true), SIGKILL);
+	assert_true(gone(grandchild));
+	assert_int_equal(ended_by(neighbour, false), 0);
+	/* a tree that is gone: nothing to signal, not an error */
+	assert_int_equal(cg_kill_tree(&f->h, init, SIGTERM, &err), 0);
+	assert_true(cg_kill_tree(&f->h, 1, SIGTERM, &err) < 0);
+	jl_err_free(&err);
+	kill(neighbour, SIGKILL);
+	ended_by(neighbour, true);
+}
+
+/* Without cgroup.kill (the fake has none), and for other signals, cg_kill
+ * walks the whole subtree. */
+static void test_kill_walks_subtree(void **state)
+{
+	struct fake *f = *state;
+	pid_t a = spawn_sleeper(), b = spawn_sleeper();
+	put_pids(f, "cgroup.procs", &a, 1);
+	mkcg(f, "exec-sub");
+	put_pids(f, "exec-sub/cgroup.procs", &b, 1);
+	struct jl_err *err = NULL;
+	assert_int_equal(cg_kill(&f->h, SIGTERM, &err), 0);
+	assert_int_equal(ended_by(a, true), SIGTERM);
+	assert_int_equal(ended_by(b, true), SIGTERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +431,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test(test_live_read),
+		cmocka_unit_test_setup_teardown(test_tree_pids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_pids_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_pids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_walks_subtree, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,11 +19,12 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
-#include <seccomp.h> /* only to enumerate syscall names, see allow_all_but */
+#include <seccomp.h> /* names (allow_all_but) and reference programs (libseccomp_program) */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -756,6 +757,371 @@ static void test_name_lists(void **state)
 	}
 }
 
+/* --- the -ENOSYS stub ----------------------------------------------------- */
+
+static void make_temp_dir(char dir[64])
+{
+	strcpy(dir, "/tmp/jaula-seccomp-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+}
+
+#define X32_BIT 0x40000000u /* __X32_SYSCALL_BIT */
+#define LD_ARCH BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4)
+#define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0)
+#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+#define JGT(k, t, f) BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (k), (t), (f))
+#define JSET(k, t, f) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (k), (t), (f))
+#define RET_ENOSYS BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS)
+
+static void assert_insns(const struct sock_filter *got, const struct sock_filter *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(&got[i], &want[i], sizeof(want[i])))
+			fail_msg("instruction %zu: {%#x, %u, %u, %#x}, want {%#x, %u, %u, %#x}", i,
+				 got[i].code, got[i].jt, got[i].jf, got[i].k, want[i].code,
+				 want[i].jt, want[i].jf, want[i].k);
+}
+
+static void check_stub(const struct jl_seccomp_arch_limit *limits, size_t n,
+		       const struct sock_filter *want, size_t want_len)
+{
+	struct sock_fprog got;
+	assert_int_equal(jl_seccomp_enosys_stub(limits, n, &got), 0);
+	assert_int_equal(got.len, want_len);
+	assert_insns(got.filter, want, want_len);
+	free(got.filter);
+}
+
+#define CHECK_STUB(limits, ...)                                                          \
+	do {                                                                             \
+		const struct sock_filter want_[] = {__VA_ARGS__};                       \
+		check_stub(limits, ARRAY_SIZE(limits), want_, ARRAY_SIZE(want_));       \
+	} while (0)
+
+/* Instruction by instruction; "filter" is the index right after the stub. */
+static void test_enosys_stub_golden(void **state)
+{
+	(void)state;
+	/* x86_64 alone: x32 calls (bit 30) go to the filter untouched. */
+	const struct jl_seccomp_arch_limit amd64[] = {{SCMP_ARCH_X86_64, 334}};
+	CHECK_STUB(amd64, LD_ARCH, JEQ(AUDIT_ARCH_X86_64, 0, 4), LD_NR, JSET(X32_BIT, 2, 0),
+		   JGT(334, 0, 1), RET_ENOSYS);
+
+	/* x86_64 with x32 and i386: x32 calls have their own limit. */
+	const struct jl_seccomp_arch_limit three[] = {
+		{SCMP_ARCH_X86_64, 449}, {SCMP_ARCH_X86, 439}, {SCMP_ARCH_X32, X32_BIT | 545}};
+	CHECK_STUB(three, LD_ARCH, JEQ(AUDIT_ARCH_X86_64, 1, 0), JEQ(AUDIT_ARCH_I386, 4, 7),
+		   LD_NR, JSET(X32_BIT, 1, 0), JGT(449, 3, 4), JGT(X32_BIT | 545, 2, 3), LD_NR,
+		   JGT(439, 0, 1), RET_ENOSYS);
+
+	/* Only x32 has a limit: x86_64 calls go to the filter. */
+	const struct jl_seccomp_arch_limit x32[] = {{SCMP_ARCH_X86_64, -1},
+						    {SCMP_ARCH_X32, X32_BIT | 439}};
+	CHECK_STUB(x32, LD_ARCH, JEQ(AUDIT_ARCH_X86_64, 0, 4), LD_NR, JSET(X32_BIT, 0, 2),
+		   JGT(X32_BIT | 439, 0, 1), RET_ENOSYS);
+
+	/* s390x: number 0 is what the kernel passes for a call it lacks. */
+	const struct jl_seccomp_arch_limit s390x[] = {{SCMP_ARCH_S390X, 439}};
+	CHECK_STUB(s390x, LD_ARCH, JEQ(AUDIT_ARCH_S390X, 0, 4), LD_NR, JEQ(0, 1, 0),
+		   JGT(439, 0, 1), RET_ENOSYS);
+
+	/* An architecture the profile names nothing on gets no section; the
+	 * largest limit wins when one is given twice. */
+	const struct jl_seccomp_arch_limit some[] = {{SCMP_ARCH_X86_64, -1},
+						     {SCMP_ARCH_AARCH64, 100},
+						     {SCMP_ARCH_AARCH64, 200}};
+	CHECK_STUB(some, LD_ARCH, JEQ(AUDIT_ARCH_AARCH64, 0, 3), LD_NR, JGT(200, 0, 1),
+		   RET_ENOSYS);
+
+	/* Nothing named anywhere: no stub at all. */
+	const struct jl_seccomp_arch_limit none[] = {{SCMP_ARCH_X86_64, -1}, {SCMP_ARCH_X32, -1}};
+	struct sock_fprog got;
+	assert_int_equal(jl_seccomp_enosys_stub(none, ARRAY_SIZE(none), &got), 0);
+	assert_int_equal(got.len, 0);
+	assert_null(got.filter);
+
+	/* More architectures than 8-bit jumps could span is refused. */
+	struct jl_seccomp_arch_limit many[64];
+	for (size_t i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = (struct jl_seccomp_arch_limit){0x1000 + (uint32_t)i, 1};
+	assert_int_equal(jl_seccomp_enosys_stub(many, ARRAY_SIZE(many), &got), -E2BIG);
+}
+
+/* What libseccomp alone makes of a default action and one action for
+ * `names`, with the attributes compile sets: what must follow the stub. */
+static struct sock_fprog libseccomp_program(uint32_t def, uint32_t action,
+					    const char *const *names, size_t n)
+{
+	scmp_filter_ctx ctx = seccomp_init(def);
+	assert_non_null(ctx);
+	assert_int_equal(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(
+			seccomp_rule_add(ctx, action, seccomp_syscall_resolve_name(names[i]), 0), 0);
+	int fd = memfd_create("reference", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
+	seccomp_release(ctx);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	struct sock_fprog f = {.len = (unsigned short)(st.st_size / sizeof(struct sock_filter)),
+			       .filter = xmalloc((size_t)st.st_size)};
+	assert_int_equal(pread(fd, f.filter, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	return f;
+}
+
+static void assert_stub_then(const struct jl_seccomp_prog *p, const struct sock_filter *stub,
+			     size_t stub_len, const struct sock_fprog *rest)
+{
+	assert_int_equal(p->fprog.len, stub_len + rest->len);
+	assert_insns(p->fprog.filter, stub, stub_len);
+	assert_insns(p->fprog.filter + stub_len, rest->filter, rest->len);
+}
+
+/* The compiled program is the stub, then libseccomp's program unchanged. */
+static void test_enosys_stub_compiled(void **state)
+{
+	(void)state;
+#if defined(__x86_64__)
+	const char *names[] = {"read", "write", "exit_group", "clone3", "getppid"};
+	struct spec_seccomp s = {.default_action = "SCMP_ACT_ERRNO"};
+	RULES(s, {.names = {.v = names, .n = ARRAY_SIZE(names)}, .action = "SCMP_ACT_ALLOW"});
+	struct jl_seccomp_prog p;
+	compile_ok(&s, &p);
+	struct sock_fprog rest =
+		libseccomp_program(SCMP_ACT_ERRNO(EPERM), SCMP_ACT_ALLOW, names, ARRAY_SIZE(names));
+	const struct sock_filter stub[] = {LD_ARCH, JEQ(AUDIT_ARCH_X86_64, 0, 4), LD_NR,
+					   JSET(X32_BIT, 2, 0), JGT(435 /* clone3 */, 0, 1),
+					   RET_ENOSYS};
+	assert_stub_then(&p, stub, ARRAY_SIZE(stub), &rest);
+	jl_seccomp_prog_free(&p);
+
+	/* With the compat ABIs: i386's limit is its getppid (64), x32's its
+	 * getppid with the x32 bit. */
+	s.architectures = STRV("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+	compile_ok(&s, &p);
+	const struct sock_filter stub3[] = {
+		LD_ARCH,          JEQ(AUDIT_ARCH_X86_64, 1, 0), JEQ(AUDIT_ARCH_I386, 4, 7),
+		LD_NR,            JSET(X32_BIT, 1, 0),          JGT(435, 3, 4),
+		JGT(X32_BIT | 435, 2, 3), LD_NR,                JGT(435, 0, 1),
+		RET_ENOSYS};
+	assert_insns(p.fprog.filter, stub3, ARRAY_SIZE(stub3));
+	jl_seccomp_prog_free(&p);
+	free(rest.filter);
+
+	/* An allow-by-default profile is libseccomp's program alone. */
+	const char *denied[] = {"getppid"};
+	s = (struct spec_seccomp){.default_action = "SCMP_ACT_ALLOW"};
+	RULES(s, {.names = STRV("getppid"), .action = "SCMP_ACT_ERRNO"});
+	compile_ok(&s, &p);
+	rest = libseccomp_program(SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EPERM), denied, 1);
+	assert_stub_then(&p, NULL, 0, &rest);
+	jl_seccomp_prog_free(&p);
+	free(rest.filter);
+#else
+	skip();
+#endif
+}
+
+/* In the kernel: a call above the profile's largest gets ENOSYS, clone3
+ * (not named) too, a named call keeps its errno. */
+static void test_enosys_in_kernel(void **state)
+{
+	(void)state;
+	struct spec_seccomp_syscall sc[] = {
+		{.names = STRV("getppid"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true,
+		 .errno_ret = EACCES},
+		allow_all_but("clone3"),
+	};
+	struct spec_seccomp s = {.default_action = "SCMP_ACT_ERRNO", .syscalls = sc,
+				 .n_syscalls = ARRAY_SIZE(sc)};
+	const struct call calls[] = {
+		{SYS_clone3, {0, 0}}, /* below the limit: ENOSYS from its own rule */
+		{1000, {0}},          /* above every limit */
+		{SYS_getppid, {0}},   /* named and denied */
+		{SYS_getpid, {0}},
+	};
+	struct run r;
+	run_spec(&s, calls, ARRAY_SIZE(calls), &r);
+	free_names(&sc[1]);
+	assert_exited_ok(r.status);
+	assert_int_equal(r.n, ARRAY_SIZE(calls));
+	assert_errno(&r.o[0], ENOSYS);
+	assert_errno(&r.o[1], ENOSYS);
+	assert_errno(&r.o[2], EACCES);
+	assert_ok(&r.o[3]);
+}
+
+struct default_case {
+	const char *action;
+	uint32_t verdict; /* for a call the profile does not name */
+	bool stub;
+};
+
+/* Which default actions get the stub and the clone3 rule. */
+static void test_enosys_defaults(void **state)
+{
+	(void)state;
+	static const struct default_case cases[] = {
+		{"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO | EPERM, true},
+		{"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD, true},
+		{"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD, true},
+		{"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS, true},
+		{"SCMP_ACT_TRAP", SECCOMP_RET_TRAP, true},
+		{"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW, false},
+		{"SCMP_ACT_LOG", SECCOMP_RET_LOG, false},
+		{"SCMP_ACT_TRACE", SECCOMP_RET_TRACE | EPERM, false},
+	};
+	const uint32_t native = seccomp_arch_native(), enosys = SECCOMP_RET_ERRNO | ENOSYS;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct default_case *c = &cases[i];
+		struct spec_seccomp s = {.default_action = c->action};
+		/* write: the largest named; getppid: an action of its own */
+		RULES(s, {.names = STRV("getppid"), .action = "SCMP_ACT_ERRNO",
+			  .has_errno_ret = true, .errno_ret = EACCES},
+		      {.names = STRV("write", "faccessat2"), .action = c->action});
+		struct jl_seccomp_prog p;
+		compile_ok(&s, &p);
+		int top = nr_on(native, "faccessat2");
+		assert_int_equal(verdict(&p, native, top + 1, 0), c->stub ? enosys : c->verdict);
+		assert_int_equal(verdict(&p, native, 1000, 0), c->stub ? enosys : c->verdict);
+		assert_int_equal(verdict(&p, native, nr_on(native, "clone3"), 0),
+				 c->stub ? enosys : c->verdict);
+		assert_int_equal(verdict(&p, native, top, 0), c->verdict);
+		assert_int_equal(verdict(&p, native, nr_on(native, "getppid"), 0),
+				 SECCOMP_RET_ERRNO | EACCES);
+		assert_int_equal(verdict(&p, native, nr_on(native, "uname"), 0), c->verdict);
+		assert_int_equal(prog_returns(&p, enosys), c->stub);
+		jl_seccomp_prog_free(&p);
+	}
+	/* A default of ERRNO(ENOSYS) already says it: no stub, no extra rule. */
+	struct spec_seccomp s = {.default_action = "SCMP_ACT_ERRNO", .has_default_errno_ret = true,
+				 .default_errno_ret = ENOSYS};
+	RULES(s, {.names = STRV("getppid"), .action = "SCMP_ACT_ALLOW"});
+	struct jl_seccomp_prog p;
+	compile_ok(&s, &p);
+	const char *allowed[] = {"getppid"};
+	struct sock_fprog rest = libseccomp_program(SCMP_ACT_ERRNO(ENOSYS), SCMP_ACT_ALLOW,
+						    allowed, 1);
+	assert_stub_then(&p, NULL, 0, &rest);
+	free(rest.filter);
+	jl_seccomp_prog_free(&p);
+}
+
+/* clone3 gets ENOSYS only when the profile does not name it. */
+static void test_enosys_clone3(void **state)
+{
+	(void)state;
+	const uint32_t native = seccomp_arch_native();
+	const int clone3 = nr_on(native, "clone3");
+	struct spec_seccomp s = {.default_action = "SCMP_ACT_ERRNO"};
+	RULES(s, {.names = STRV("read", "faccessat2"), .action = "SCMP_ACT_ALLOW"});
+	struct jl_seccomp_prog p;
+	compile_ok(&s, &p);
+	assert_true(clone3 < nr_on(native, "faccessat2")); /* the stub does not decide it */
+	assert_int_equal(verdict(&p, native, clone3, 0), SECCOMP_RET_ERRNO | ENOSYS);
+	jl_seccomp_prog_free(&p);
+	/* Named, even with the default action: the profile's word stands. */
+	RULES(s, {.names = STRV("read", "faccessat2"), .action = "SCMP_ACT_ALLOW"},
+	      {.names = STRV("clone3"), .action = "SCMP_ACT_ERRNO"});
+	compile_ok(&s, &p);
+	assert_int_equal(verdict(&p, native, clone3, 0), SECCOMP_RET_ERRNO | EPERM);
+	jl_seccomp_prog_free(&p);
+	RULES(s, {.names = STRV("read", "clone3"), .action = "SCMP_ACT_ALLOW"});
+	compile_ok(&s, &p);
+	assert_int_equal(verdict(&p, native, clone3, 0), SECCOMP_RET_ALLOW);
+	jl_seccomp_prog_free(&p);
+}
+
+/* Each ABI of an x86_64 filter against its own limit, by interpretation. */
+static void test_enosys_x32_and_i386(void **state)
+{
+	(void)state;
+#if defined(__x86_64__)
+	const uint32_t amd64 = AUDIT_ARCH_X86_64, i386 = AUDIT_ARCH_I386;
+	const uint32_t enosys = SECCOMP_RET_ERRNO | ENOSYS, eperm = SECCOMP_RET_ERRNO | EPERM;
+	struct spec_seccomp s = {.default_action = "SCMP_ACT_ERRNO"};
+	RULES(s, {.names = STRV("read", "umask", "getppid"), .action = "SCMP_ACT_ALLOW"});
+	const int getppid64 = nr_on(SCMP_ARCH_X86_64, "getppid");
+	const int getppid32 = nr_on(SCMP_ARCH_X86, "getppid");
+	const int getppidx32 = nr_on(SCMP_ARCH_X32, "getppid");
+	assert_true((uint32_t)getppidx32 & X32_BIT); /* libseccomp's x32 numbers carry the bit */
+
+	/* Without x32 in the filter, x32 calls still reach libseccomp's bad
+	 * architecture action (kill), never ENOSYS. */
+	struct jl_seccomp_prog p;
+	compile_ok(&s, &p);
+	assert_int_equal(verdict(&p, amd64, getppid64, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&p, amd64, getppid64 + 1, 0), enosys);
+	assert_int_equal(verdict(&p, amd64, nr_on(SCMP_ARCH_X86_64, "uname"), 0), eperm);
+	assert_int_equal(verdict(&p, amd64, (int)(X32_BIT | 1000), 0), SECCOMP_RET_KILL_THREAD);
+	assert_int_equal(verdict(&p, amd64, getppidx32, 0), SECCOMP_RET_KILL_THREAD);
+	jl_seccomp_prog_free(&p);
+
+	s.architectures = STRV("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+	compile_ok(&s, &p);
+	assert_int_equal(verdict(&p, amd64, getppid64 + 1, 0), enosys);
+	assert_int_equal(verdict(&p, amd64, getppidx32, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&p, amd64, nr_on(SCMP_ARCH_X32, "read"), 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&p, amd64, nr_on(SCMP_ARCH_X32, "uname"), 0), eperm);
+	assert_int_equal(verdict(&p, amd64, getppidx32 + 1, 0), enosys);
+	assert_int_equal(verdict(&p, amd64, (int)(X32_BIT | 1000), 0), enosys);
+	assert_int_equal(verdict(&p, i386, getppid32, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&p, i386, nr_on(SCMP_ARCH_X86, "getpid"), 0), eperm);
+	assert_int_equal(verdict(&p, i386, getppid32 + 1, 0), enosys);
+	assert_int_equal(verdict(&p, i386, nr_on(SCMP_ARCH_X86, "clone3"), 0), enosys);
+	/* An ABI the filter lacks: libseccomp's kill, as before. */
+	assert_int_equal(verdict(&p, AUDIT_ARCH_AARCH64, 1000, 0), SECCOMP_RET_KILL_THREAD);
+	jl_seccomp_prog_free(&p);
+#else
+	skip();
+#endif
+}
+
+/* `exec` loads what create saved: the same program, stub included. */
+static void test_store_keeps_stub(void **state)
+{
+	(void)state;
+	char dir[64];
+	make_temp_dir(dir);
+	int dfd = open(dir, O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	struct spec_seccomp s = {.default_action = "SCMP_ACT_ERRNO"};
+	RULES(s, {.names = STRV("read", "write"), .action = "SCMP_ACT_ALLOW"});
+	struct jl_seccomp_prog p, back;
+	struct jl_err *err = NULL;
+	compile_ok(&s, &p);
+	assert_true(prog_returns(&p, SECCOMP_RET_ERRNO | ENOSYS));
+	assert_int_equal(jl_seccomp_prog_save(dfd, "seccomp.bpf", &p, &err), 0);
+	assert_int_equal(jl_seccomp_prog_load_file(dfd, "seccomp.bpf", &back, &err), 0);
+	assert_true(same_program(&p, &back));
+	assert_int_equal(back.flags, p.flags);
+	assert_int_equal(back.notify, p.notify);
+	jl_seccomp_prog_free(&back);
+	jl_seccomp_prog_free(&p);
+
+	/* A program longer than the kernel takes (and than fprog.len holds)
+	 * is not a program compile could have written. */
+	struct {
+		char magic[6];
+		uint8_t notify, pad;
+		uint32_t flags, len;
+	} h = {.magic = "JLBPF\001", .len = BPF_MAXINSNS + 1};
+	size_t size = sizeof(h) + h.len * sizeof(struct sock_filter);
+	char *buf = xcalloc(1, size);
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(jl_write_atomic_at(dfd, "long.bpf", buf, size, 0600, &err), 0);
+	free(buf);
+	assert_true(jl_seccomp_prog_load_file(dfd, "long.bpf", &back, &err) < 0);
+	assert_non_null(err);
+	jl_err_free(&err);
+	unlinkat(dfd, "seccomp.bpf", 0);
+	unlinkat(dfd, "long.bpf", 0);
+	close(dfd);
+	rmdir(dir);
+}
+
 /* --- notify --------------------------------------------------------------- */
 
 static void test_notify(void **state)
@@ -773,11 +1139,22 @@ static void test_notify(void **state)
 	compile_ok(&s, &p);
 	assert_true(p.notify);
 	jl_seccomp_prog_free(&p);
-	/* What init hands the listener over with must not wait for the agent. */
+	/* What the runtime's code makes before the agent has the listener
+	 * must not wait for the agent: runc's "write", and the sendmsg that
+	 * hands the listener over. */
+	RULES(s, {.names = STRV("getppid"), .action = "SCMP_ACT_LOG"},
+	      {.names = STRV("read", "write"), .action = "SCMP_ACT_NOTIFY"});
+	compile_fails(&s, WHERE ".syscalls[1]: SCMP_ACT_NOTIFY on \"write\" would deadlock the "
+				"runtime");
 	RULES(s, {.names = STRV("getppid"), .action = "SCMP_ACT_LOG"},
 	      {.names = STRV("recvmsg", "sendmsg"), .action = "SCMP_ACT_NOTIFY"});
-	compile_fails(&s, WHERE ".syscalls[1].action: SCMP_ACT_NOTIFY cannot be used for "
-				"\"sendmsg\": init hands the listener over with it");
+	compile_fails(&s, WHERE ".syscalls[1]: SCMP_ACT_NOTIFY on \"sendmsg\" would deadlock the "
+				"runtime");
+	/* Other actions on them are fine. */
+	RULES(s, {.names = STRV("write"), .action = "SCMP_ACT_LOG"},
+	      {.names = STRV("getppid"), .action = "SCMP_ACT_NOTIFY"});
+	compile_ok(&s, &p);
+	jl_seccomp_prog_free(&p);
 	s = (struct spec_seccomp){.default_action = "SCMP_ACT_NOTIFY", .listener_path = "/x"};
 	compile_fails(&s, WHERE ".defaultAction: SCMP_ACT_NOTIFY cannot be the default action: "
 				"init hands the listener over after the filter is loaded");
@@ -787,12 +1164,6 @@ static int wait_readable(int fd, int ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	return poll(&p, 1, ms);
-}
-
-static void make_temp_dir(char dir[64])
-{
-	strcpy(dir, "/tmp/jaula-seccomp-XXXXXX");
-	assert_non_null(mkdtemp(dir));
 }
 
 static int listen_unix(const char *path)
@@ -1300,6 +1671,13 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_architectures),
 		cmocka_unit_test(test_name_lists),
+		cmocka_unit_test(test_enosys_stub_golden),
+		cmocka_unit_test(test_enosys_stub_compiled),
+		cmocka_unit_test(test_enosys_in_kernel),
+		cmocka_unit_test(test_enosys_defaults),
+		cmocka_unit_test(test_enosys_clone3),
+		cmocka_unit_test(test_enosys_x32_and_i386),
+		cmocka_unit_test(test_store_keeps_stub),
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_notify_round_trip),
 		cmocka_unit_test(test_send_listener),

@@ -33,7 +33,7 @@ static void test_signal_names(void **state)
 		{"KILL", SIGKILL},   {"SIGKILL", SIGKILL}, {"kill", SIGKILL},   {"sigterm", SIGTERM},
 		{"SigUsr1", SIGUSR1}, {"HUP", SIGHUP},     {"WINCH", SIGWINCH}, {"CLD", SIGCHLD},
 		{"IOT", SIGABRT},    {"SIGSYS", SIGSYS},   {"9", 9},            {"1", 1},
-		{"15", SIGTERM},     {"64", 64},
+		{"15", SIGTERM},     {"64", 64},        {"0", 0},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		int got = jl_signal_parse(good[i].in);
@@ -66,7 +66,7 @@ static void test_signal_bad(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"", "0", "65", "-1", "-9", "SIGFOO", "FOO", "SIG", "SIGSIGKILL", "KILLX",
+		"", "65", "-1", "-9", "SIGFOO", "FOO", "SIG", "SIGSIGKILL", "KILLX",
 		"9x", " 9", "+9", "RTMIN+99", "RTMAX+1", "RTMIN-1", "RTMIN+", "RTMAX-",
 		"RTMIN+-1", "RTMIN 3", "RTMIN+x", "RTMAX-99", "99999999999",
 	};

@@ -45,13 +45,18 @@
 #   VM_MODULES         extra kernel modules to load (dependencies are added)
 #   VM_EXTRA_BINS      extra host programs to copy (with their libraries) into /usr/local/bin
 #   VM_KERNEL_DEB      use this kernel .deb instead of the cached/downloaded one
+#   VM_OUT             directory for the work dir and last-console.log (default build/vm;
+#                      the kernel cache is always build/vm/cache, shared by every run)
 # Exit status: 0 when every test passed, 1 otherwise.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-OUT=$ROOT/build/vm
-CACHE=$OUT/cache
+# Runs write under VM_OUT; the kernel cache stays build/vm/cache for every run.
+OUT=${VM_OUT:-$ROOT/build/vm}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+CACHE=$ROOT/build/vm/cache
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 VM_SCRIPT_TIMEOUT=${VM_SCRIPT_TIMEOUT:-120}
 VM_MEM=${VM_MEM:-1024}
@@ -365,7 +370,7 @@ qrc=$?
 set -e
 t1=$(date +%s)
 cp "$LOG" "$OUT/last-console.log"
-log "qemu exited with $qrc after $((t1 - t0))s (console log: build/vm/last-console.log)"
+log "qemu exited with $qrc after $((t1 - t0))s (console log: $OUT/last-console.log)"
 
 # ---- results -------------------------------------------------------------------------
 reason=

@@ -2,8 +2,8 @@
 # Where jaula puts a container's cgroup and how it prepares the path (cgroups/cgroup.c):
 # the default /jaula/<id>, absolute and relative linux.cgroupsPath, controllers enabled in
 # every ancestor, the "no internal processes" rule, a cgroup that is already in use, a
-# cgroup namespace whose root was not delegated a controller, failed creates leaving
-# nothing behind, and linux.resources.unified / hugepageLimits.
+# frozen one, a cgroup namespace whose root was not delegated a controller, failed
+# creates leaving nothing behind, and linux.resources.unified / hugepageLimits.
 # shellcheck source-path=SCRIPTDIR disable=SC1090 # /vm/tap.sh is tests/vm/tap.sh
 . "$VM_TAP"
 # shellcheck source=files/jaula-lib.sh
@@ -15,8 +15,10 @@ B=/tmp/bundles
 cleanup() {
 	delete_all
 	for d in $CG/runner/a/b $CG/runner/a $CG/runner $CG/vmt/abs/ctr $CG/vmt/abs $CG/vmt/empty \
-		$CG/vmt/busy $CG/vmt $CG/deleg/ns/run $CG/deleg/ns/jaula $CG/deleg/ns $CG/deleg; do
+		$CG/vmt/busy $CG/vmt/frozen $CG/vmt $CG/deleg/ns/run $CG/deleg/ns/jaula $CG/deleg/ns \
+		$CG/deleg; do
 		[ -d "$d" ] || continue
+		echo 0 >"$d/cgroup.freeze" 2>/dev/null
 		echo 1 >"$d/cgroup.kill" 2>/dev/null
 		wait_for "grep -qx 'populated 0' $d/cgroup.events" 30
 		rmdir "$d" 2>/dev/null
@@ -73,7 +75,8 @@ check "cgroupsPath /vmt/abs/ctr: pids.max is 20" [ "$(cat $CG/vmt/abs/ctr/pids.m
 J delete -f abs
 check "delete: the leaf /vmt/abs/ctr is gone (its parents stay)" [ ! -d $CG/vmt/abs/ctr -a -d $CG/vmt/abs ]
 
-# ---- an existing cgroup: reused when empty, refused when it has processes ---------------
+# ---- an existing cgroup: reused when empty, joined with a warning when busy -------------
+# (runc warns and goes on: the containers of a pod may share one cgroup)
 mkdir -p $CG/vmt/empty $CG/vmt/busy
 sh -c "echo \$\$ >$CG/vmt/busy/cgroup.procs && exec sleep 1000" &
 busy_pid=$!
@@ -83,13 +86,50 @@ LINUX='"cgroupsPath": "/vmt/empty"'
 mkbundle $B/empty
 check "cgroupsPath of an existing empty cgroup: the container runs" J run -b $B/empty empty
 LINUX='"cgroupsPath": "/vmt/busy"'
+RES='"pids": {"limit": 30}'
+ARGS='["sleep", "1000"]'
 mkbundle $B/busy
-out=$(J run -b $B/busy busy 2>&1)
-check "cgroupsPath of a cgroup with processes is refused ($out)" refused_with "$out" $? "/vmt/busy" "processes"
-check "... and the busy cgroup and its process are left alone" \
-	sh -c "[ -d $CG/vmt/busy ] && grep -qx $busy_pid $CG/vmt/busy/cgroup.procs"
+# (the init inherits stdout: a file, not a pipe that would never see EOF)
+J run -d -b $B/busy busy </dev/null >/tmp/busy.out 2>&1
+rc=$?
+out=$(cat /tmp/busy.out)
+check "cgroupsPath of a cgroup with processes: joined, with a warning ($out)" \
+	sh -c "[ $rc -eq 0 ] && echo \"\$0\" | grep -q 'warning.*/vmt/busy is not empty (1 process)'" "$out"
+pid=$(state_field busy pid)
+check "... the init ($pid) shares it with the process that was there" \
+	sh -c "grep -qx '$pid' $CG/vmt/busy/cgroup.procs && grep -qx $busy_pid $CG/vmt/busy/cgroup.procs"
+check "... and the limit applies to the shared cgroup ($(cat $CG/vmt/busy/pids.max))" \
+	[ "$(cat $CG/vmt/busy/pids.max)" = 30 ]
+J kill busy KILL
+wait_for "[ \"\$(state_field busy status)\" = stopped ]"
+check "killing the container's init leaves the other process running" pid_alive $busy_pid
 kill $busy_pid
 wait $busy_pid 2>/dev/null
+J delete -f busy >/dev/null 2>&1
+# A frozen cgroup would freeze the init at birth and create would wait for ever: refused
+# at once, before any controller is enabled in it.
+mkdir -p $CG/vmt/frozen
+echo 1 >$CG/vmt/frozen/cgroup.freeze
+cfg_reset
+LINUX='"cgroupsPath": "/vmt/frozen"'
+RES='"pids": {"limit": 30}'
+mkbundle $B/frozen
+t0=$(uptime_ms)
+timeout 30 "$JAULA" --root "$JROOT" run -d -b $B/frozen frozen </dev/null >/tmp/frozen.out 2>&1
+rc=$?
+out=$(cat /tmp/frozen.out)
+t1=$(uptime_ms)
+check "cgroupsPath of a frozen cgroup: refused in $((t1 - t0)) ms, naming it ($out)" \
+	refused_with "$out" $rc "cgroup $CG/vmt/frozen is frozen: thaw it (cgroup.freeze = 0)"
+check "... the cgroup stays frozen and empty, pids.max untouched ($(cat $CG/vmt/frozen/pids.max))" \
+	sh -c "[ \"\$(cat $CG/vmt/frozen/cgroup.freeze)\" = 1 ] && [ -z \"\$(cat $CG/vmt/frozen/cgroup.procs)\" ] && [ \"\$(cat $CG/vmt/frozen/pids.max)\" = max ]"
+LINUX='"cgroupsPath": "/vmt/frozen/below"'
+mkbundle $B/frozen2
+timeout 30 "$JAULA" --root "$JROOT" run -d -b $B/frozen2 frozen2 </dev/null >/tmp/frozen.out 2>&1
+rc=$?
+out=$(cat /tmp/frozen.out)
+check "a frozen ancestor is named too ($out)" refused_with "$out" $rc "cgroup $CG/vmt/frozen is frozen"
+check "... and nothing is made below it" [ ! -d $CG/vmt/frozen/below ]
 LINUX='"cgroupsPath": "/vmt/../escape"'
 mkbundle $B/dotdot
 out=$(J run -b $B/dotdot dotdot 2>&1)

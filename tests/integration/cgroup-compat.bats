@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# A container's cgroup that exists before create (linux.cgroupsPath of a
+# cgroup someone else made), as runc handles it: a frozen one is refused at
+# once instead of freezing the init for ever; one that holds processes (a
+# pod's shared cgroup) is joined with a warning.  Pure cgroup v2, no
+# controllers needed.
+
+load lib/helpers
+
+CGBASE=/sys/fs/cgroup/jaula-itest-$ITEST_RUN
+
+setup() {
+	BUNDLE="$BATS_TEST_TMPDIR/bundle"
+	STATE="$BATS_TEST_TMPDIR/state"
+	ID="t${BATS_TEST_NUMBER}-${ITEST_RUN}-$RANDOM"
+	mkdir -p "$BUNDLE"
+	jq --arg root "$ROOTFS" '.root.path = $root' "$ITEST_LIB/config.base.json" \
+		>"$BUNDLE/config.json"
+	CG=$CGBASE/c$BATS_TEST_NUMBER
+	NEIGHBOUR=
+	mkdir -p "$CG"
+}
+
+teardown() {
+	local id d
+	for id in $("$JAULA" --root "$STATE" list -q 2>/dev/null); do
+		"$JAULA" --root "$STATE" delete -f "$id" >/dev/null 2>&1
+	done
+	[ -n "$NEIGHBOUR" ] && kill -9 "$NEIGHBOUR" 2>/dev/null
+	# deepest first; thawed so that nothing waits on a frozen cgroup
+	for d in $(find "$CG" -depth -type d 2>/dev/null); do
+		echo 0 >"$d/cgroup.freeze" 2>/dev/null
+		echo 1 >"$d/cgroup.kill" 2>/dev/null
+		for i in $(seq 50); do rmdir "$d" 2>/dev/null && break; sleep 0.05; done
+	done
+	rmdir "$CGBASE" 2>/dev/null || true
+}
+
+# The cgroup (below /sys/fs/cgroup) the container goes to.
+use_cgroup() {
+	cfg '.linux.cgroupsPath = $p' --arg p "${1#/sys/fs/cgroup}"
+}
+
+# Everything of cgroup $1 that create could have changed, in one string.
+snapshot() {
+	echo "freeze=$(cat "$1/cgroup.freeze") procs=$(cat "$1/cgroup.procs" | tr '\n' ,)" \
+		"subtree=$(cat "$1/cgroup.subtree_control") children=$(find "$1" -mindepth 1 -type d | wc -l)"
+}
+
+@test "create into a frozen cgroup fails at once, naming it, and leaves it as it was" {
+	echo 1 >"$CG/cgroup.freeze"
+	grep -qx "frozen 1" "$CG/cgroup.events"
+	before=$(snapshot "$CG")
+	use_cgroup "$CG"
+	set_args sleep 1000
+	start=$(date +%s)
+	run timeout 20 "$JAULA" --root "$STATE" create -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[ $(($(date +%s) - start)) -lt 5 ]
+	[[ "$output" == *"cgroup $CG is frozen: thaw it (cgroup.freeze = 0) before creating a container in it"* ]]
+	[ "$(snapshot "$CG")" = "$before" ]
+	[ ! -e "$STATE/$ID" ]
+	# run -d the same way
+	run timeout 20 "$JAULA" --root "$STATE" run -d -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[[ "$output" == *"cgroup $CG is frozen"* ]]
+	[ "$(snapshot "$CG")" = "$before" ]
+	[ -z "$(jaula list -q)" ]
+	# thawed, the same config runs
+	echo 0 >"$CG/cgroup.freeze"
+	run_detached
+	wait_status "$ID" running
+	grep -qx "$(ctr_pid "$ID")" "$CG/cgroup.procs"
+}
+
+@test "a frozen ancestor is named, and nothing is created below it" {
+	echo 1 >"$CG/cgroup.freeze"
+	use_cgroup "$CG/pod/ctr"
+	run timeout 20 "$JAULA" --root "$STATE" create -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[[ "$output" == *"cgroup $CG is frozen: thaw it"* ]]
+	[ ! -e "$CG/pod" ]
+	[ "$(cat "$CG/cgroup.freeze")" = 1 ]
+	[ ! -e "$STATE/$ID" ]
+}
+
+@test "a cgroup that holds processes is joined with a warning, as runc does" {
+	sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	NEIGHBOUR=$!
+	echo "$NEIGHBOUR" >"$CG/cgroup.procs"
+	use_cgroup "$CG"
+	set_args sleep 1001
+	run run_detached
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning"*"cgroup $CG is not empty (1 process)"* ]]
+	wait_status "$ID" running
+	init=$(ctr_pid "$ID")
+	grep -qx "$init" "$CG/cgroup.procs"
+	grep -qx "$NEIGHBOUR" "$CG/cgroup.procs"
+	# ps reports the cgroup, neighbour included (runc's ps does the same)
+	jaula ps -f json "$ID" | jq -e --argjson a "$init" --argjson b "$NEIGHBOUR" \
+		'index($a) != null and index($b) != null'
+}
+
+@test "an existing empty cgroup is joined without a warning" {
+	use_cgroup "$CG"
+	set_args sleep 1000
+	run run_detached
+	[ "$status" -eq 0 ]
+	[[ "$output" != *warning* ]]
+	wait_status "$ID" running
+	grep -qx "$(ctr_pid "$ID")" "$CG/cgroup.procs"
+}
+
+# delete's side: the cgroup is not the container's (state.json
+# "cgroupOwned": false, recorded by create).
+@test "delete of a container in a shared cgroup leaves the cgroup and the other processes" {
+	sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	NEIGHBOUR=$!
+	echo "$NEIGHBOUR" >"$CG/cgroup.procs"
+	use_cgroup "$CG"
+	cfg 'del(.linux.namespaces[] | select(.type == "pid"))'
+	set_args sh -c 'sleep 1002 & exec sleep 1001'
+	run_detached
+	wait_status "$ID" running
+	jq -e '.cgroupOwned == false' "$STATE/$ID/state.json" >/dev/null
+	jaula kill --all "$ID" TERM
+	wait_status "$ID" stopped
+	kill -0 "$NEIGHBOUR"
+	run jaula delete -f "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$STATE/$ID" ]
+	[ -d "$CG" ]
+	kill -0 "$NEIGHBOUR"
+	[ "$(cat "$CG/cgroup.procs")" = "$NEIGHBOUR" ]
+	# a running one too: its init and children go, the neighbour stays
+	run_detached
+	wait_status "$ID" running
+	for i in $(seq 100); do [ "$(wc -l <"$CG/cgroup.procs")" -eq 3 ] && break; sleep 0.05; done
+	run jaula delete -f "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$CG/cgroup.procs")" = "$NEIGHBOUR" ]
+}
