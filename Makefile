@@ -41,7 +41,7 @@ else
 Q := @
 endif
 
-.PHONY: fuzz all deps test test-vm test-clients unit valgrind integration asan demo clean help install bench
+.PHONY: fuzz fuzz-deps fuzz-build all deps test test-vm test-clients unit valgrind integration asan demo clean help install bench
 
 all: $(BUILD)/jaula $(HELPER_BIN)
 
@@ -94,16 +94,41 @@ deps:
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
-# libFuzzer over the config parser: `make fuzz FUZZ_SECONDS=60`.  Seeds are
-# the example config and the unit tests' fixtures.
+# --- fuzzing (tests/fuzz/, driven by tests/run-fuzz.sh) ---------------------
+# One libFuzzer target per parser: tests/fuzz/fuzz_<name>.c, seeds in
+# tests/fuzz/corpus/<name>/, crash inputs kept in tests/fuzz/regressions/<name>/.
+# `make test` runs each for a bounded number of runs (FUZZ_RUNS); `make fuzz`
+# is the long run, FUZZ_SECONDS per target (FUZZ_TARGETS="spec seccomp" picks).
+# The packages are not in DEPS_PKGS: without clang the fuzz suite skips
+# instead of failing `make deps` for everything else.
+FUZZ_PKGS    := clang libclang-rt-dev llvm
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,\
+	$(filter-out tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 30
+# -fno-sanitize-recover: a UBSan finding aborts, so libFuzzer keeps the input.
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz-deps:
+	@tests/deps.sh $(FUZZ_PKGS)
+
+# The library once with fuzzer coverage (no libFuzzer main), then the targets.
+# Objects built with other flags (an older `make fuzz`) are thrown away first:
+# make itself only compares times.
+FUZZ_CFLAGS := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+fuzz-build:
+	@mkdir -p build/fuzz
+	@echo '$(FUZZ_CFLAGS)' | cmp -s - build/fuzz/cflags || \
+		{ rm -rf build/fuzz/obj build/fuzz/libjaula.a; echo '$(FUZZ_CFLAGS)' >build/fuzz/cflags; }
+	@$(MAKE) --no-print-directory BUILD=build/fuzz STATIC=0 CC=clang CFLAGS='$(FUZZ_CFLAGS)' \
+		$(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c tests/fuzz/fuzz.h $(BUILD)/libjaula.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CC) $(filter-out -MMD -MP -fsanitize=fuzzer-no-link,$(CFLAGS)) -fsanitize=fuzzer \
+		$< tests/fuzz/fuzz_util.c $(BUILD)/libjaula.a $(LDLIBS) -o $@
+
 fuzz:
-	@$(MAKE) --no-print-directory BUILD=build/fuzz STATIC=0 CC=clang \
-		CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' build/fuzz/libjaula.a
-	clang -O1 -g -std=gnu11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
-		tests/fuzz/fuzz_spec.c build/fuzz/libjaula.a $(LDLIBS) -o build/fuzz/fuzz_spec
-	@mkdir -p build/fuzz/corpus && cp config.json.example build/fuzz/corpus/
-	build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-fuzz.sh $(FUZZ_TARGETS)
 
 # cgroup v2 enforcement in a QEMU guest (tests/vm/run.sh)
 test-vm: all
@@ -125,10 +150,18 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@tests/run-all.sh
 
-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 STATIC=0 \
-		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
-		LDFLAGS='-fsanitize=address,undefined' all unit
+# The unit and integration suites on a dynamic gcc ASan+LSan+UBSan build in
+# build/asan (tests/run-asan.sh: the options, where reports go, what LSan
+# can and cannot see).  A developer target, not part of `make test`.
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+asan: deps
+	@mkdir -p build/asan
+	@echo '$(ASAN_CFLAGS)' | cmp -s - build/asan/cflags || \
+		{ rm -rf build/asan/obj build/asan/libjaula.a; echo '$(ASAN_CFLAGS)' >build/asan/cflags; }
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 STATIC=0 CFLAGS='$(ASAN_CFLAGS)' \
+		LDFLAGS='-fsanitize=address,undefined' all $(UNIT_BIN:$(BUILD)/%=build/asan/%)
+	@tests/run-asan.sh build/asan
 
 demo: deps all
 	@tests/demo.sh $(abspath $(BUILD)/jaula)
@@ -151,9 +184,9 @@ help:
 	@echo "make integration  container tests (root, private namespaces)"
 	@echo "make test-vm    cgroup v2 enforcement in a QEMU guest"
 	@echo "make test-clients  podman and containerd driving jaula"
-	@echo "make asan       build and unit-test with address+undefined sanitizers"
+	@echo "make asan       unit + integration suites under ASan, LSan and UBSan"
 	@echo "make demo       run a busybox container"
-	@echo "make fuzz       libFuzzer on the config parser (FUZZ_SECONDS=30)"
+	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (30); tests/run-fuzz.sh"
 	@echo "make bench      benchmarks against runc and crun"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -184,6 +184,8 @@ static void add_controller(char *out, size_t n, const char *c)
 {
 	/* Keep the list unique; it is short, a linear search is fine. */
 	size_t len = strlen(c);
+	if (!len)
+		return; /* strstr(s, "") would never move on */
 	for (const char *s = out; (s = strstr(s, c)); s += len)
 		if ((s == out || s[-1] == ' ') && (s[len] == ' ' || s[len] == '\0'))
 			return;
@@ -191,14 +193,18 @@ static void add_controller(char *out, size_t n, const char *c)
 	snprintf(out + used, n - used, "%s%s", used ? " " : "", c);
 }
 
-static void unified_controller(char *out, size_t n, const char *key)
+static int unified_controller(char *out, size_t n, const char *key, struct jl_err **err)
 {
 	const char *dot = strchr(key, '.');
 	if (!dot || !strncmp(key, "cgroup.", 7))
-		return;
+		return 0;
+	if (dot == key)
+		return jl_err_set(err, 0,
+				  "linux.resources.unified: \"%s\": no controller before the dot", key);
 	char c[32];
 	snprintf(c, sizeof(c), "%.*s", (int)(dot - key), key);
 	add_controller(out, n, c);
+	return 0;
 }
 
 int cg_required_controllers(const struct cg_resources *res, char *out, size_t n,
@@ -234,8 +240,11 @@ int cg_required_controllers(const struct cg_resources *res, char *out, size_t n,
 		add_controller(out, n, "hugetlb");
 	if (res->n_rdma)
 		add_controller(out, n, "rdma");
-	for (size_t i = 0; i < res->n_unified; i++)
-		unified_controller(out, n, res->unified[i].key);
+	for (size_t i = 0; i < res->n_unified; i++) {
+		int r = unified_controller(out, n, res->unified[i].key, err);
+		if (r < 0)
+			return r;
+	}
 	if (res->has_network && (res->network.has_class_id || res->network.n_priorities))
 		return jl_err_set(err, 0,
 				  "linux.resources.network: classID and priorities need the "

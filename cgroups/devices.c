@@ -271,7 +271,8 @@ int cg_devices_build(const struct cg_device_rule *rules, size_t n, struct cg_bpf
 	size_t k = 0;
 	append(all, &k, rules, lead);
 	append(all, &k, default_devices, ARRAY_SIZE(default_devices));
-	append(all, &k, rules + lead, n - lead);
+	if (n > lead) /* rules may be NULL with n == 0 */
+		append(all, &k, rules + lead, n - lead);
 	compile(all, k, out);
 	return 0;
 }

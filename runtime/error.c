@@ -14,6 +14,33 @@ static char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
+/* Errors are one line: a name from a config ("CAP_\nX") must not break a
+ * log into forged lines.  Control characters become \n, \t, \xNN. */
+static char *one_line(char *s)
+{
+	if (!s)
+		return s;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += *p < 0x20 || *p == 0x7f ? 4 : 1;
+	if (n == strlen(s))
+		return s;
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return s;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			o += sprintf(o, "\\%c", *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+		else if (*p < 0x20 || *p == 0x7f)
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	free(s);
+	return out;
+}
+
 static int status_of(int errnum)
 {
 	return errnum > 0 ? -errnum : -EINVAL;
@@ -33,7 +60,7 @@ static int vset(struct jl_err **err, int errnum, bool with_text, const char *fmt
 	struct jl_err *e = calloc(1, sizeof(*e));
 	if (!e)
 		return status_of(errnum);
-	char *text = vformat(fmt, ap);
+	char *text = one_line(vformat(fmt, ap));
 	e->errnum = errnum;
 	if (text && errnum > 0 && with_text) {
 		if (asprintf(&e->msg, "%s: %s", text, strerror(errnum)) < 0)
@@ -72,7 +99,7 @@ int jl_err_wrap(struct jl_err **err, const char *fmt, ...)
 		return -EINVAL;
 	va_list ap;
 	va_start(ap, fmt);
-	char *ctx = vformat(fmt, ap);
+	char *ctx = one_line(vformat(fmt, ap));
 	va_end(ap);
 	char *joined = NULL;
 	if (ctx && asprintf(&joined, "%s: %s", ctx, (*err)->msg ? (*err)->msg : "") >= 0) {

@@ -215,9 +215,11 @@ static int resolve_action(const char *name, bool has_ret, uint32_t ret, const ch
 				  name);
 	/* SECCOMP_RET_DATA is 16 bits wide: a larger value cannot be encoded
 	 * and would silently become another errno. */
-	if (has_ret && ret > SECCOMP_RET_DATA)
+	/* An errno also has to be one (below MAX_ERRNO, libseccomp's rule). */
+	uint32_t max = a->value == SCMP_ACT_ERRNO(0) ? 4094 : SECCOMP_RET_DATA;
+	if (has_ret && ret > max)
 		return jl_err_set(err, 0, "%s.%s: %u is out of range (0-%u)", where, ret_key, ret,
-				  SECCOMP_RET_DATA);
+				  max);
 	*out = a->value;
 	if (a->takes_data)
 		*out |= has_ret ? ret : EPERM;

@@ -179,7 +179,9 @@ static int64_t int_field(jl_json_val root, const char *key)
 static void read_annotations(jl_json_val root, struct jl_state *s)
 {
 	jl_json_val a = jl_json_get(root, "annotations");
-	size_t n = jl_json_len(a);
+	/* Only an object has keys: anything else (a hand-edited or damaged
+	 * file) means none, not a crash of every command that lists it. */
+	size_t n = jl_json_type(a) == JL_JSON_OBJECT ? jl_json_len(a) : 0;
 	s->annotations = xcalloc(2 * n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		const char *v = jl_json_string(jl_json_value_at(a, i));

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Every suite `make test` runs, as TAP, then one summary line:
 #   "N passed, M failed[, K skipped]"
-# Suites: unit (cmocka), integration (bats, real containers in private
-# namespaces), vm (cgroup v2 enforcement in a QEMU guest), clients (podman,
-# containerd) when present.
+# Suites: unit (cmocka), valgrind, fuzz (each libFuzzer target for a bounded
+# number of runs, tests/run-fuzz.sh), integration (bats, real containers in
+# private namespaces), vm (cgroup v2 enforcement in a QEMU guest), clients
+# (podman, containerd) when present.  JAULA_SKIP_<SUITE>=1 skips valgrind,
+# fuzz, vm or clients.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -21,6 +23,9 @@ suite() {
 	suite unit tests/run-unit.sh build/tests/test_*
 	if [ "${JAULA_SKIP_VALGRIND:-0}" != 1 ]; then
 		suite valgrind tests/run-valgrind.sh build/tests/test_*
+	fi
+	if [ "${JAULA_SKIP_FUZZ:-0}" != 1 ]; then
+		suite fuzz tests/run-fuzz.sh
 	fi
 	suite integration env JAULA="$top/build/jaula" tests/integration/run.sh
 	if [ -x tests/vm/run.sh ] && [ "${JAULA_SKIP_VM:-0}" != 1 ]; then
