@@ -621,7 +621,12 @@ static void test_errors(void **state)
 	compile_fails(&s, WHERE ".syscalls[0].errnoRet: not valid with action \"SCMP_ACT_LOG\"");
 	RULES(s, {.names = STRV("uname"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true,
 		  .errno_ret = 70000});
-	compile_fails(&s, WHERE ".syscalls[0].errnoRet: 70000 is out of range (0-65535)");
+	compile_fails(&s, WHERE ".syscalls[0].errnoRet: 70000 is out of range (0-4094)");
+	/* libseccomp's own limit for an errno (below MAX_ERRNO): 4095 would
+	 * fail later as "add rule: Invalid argument". */
+	RULES(s, {.names = STRV("uname"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true,
+		  .errno_ret = 4095});
+	compile_fails(&s, WHERE ".syscalls[0].errnoRet: 4095 is out of range (0-4094)");
 	RULES(s, {.action = "SCMP_ACT_ERRNO"});
 	compile_fails(&s, WHERE ".syscalls[0].names: empty");
 	RULES(s, {.names = STRV("uname"), .action = "SCMP_ACT_ERRNO",
