@@ -8,9 +8,11 @@ PREFIX  ?= /usr/local
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones.  Later rooms append theirs here.
 DEPS_PKGS := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
+	libarchive-dev libssl-dev libzstd-dev zlib1g-dev \
 	libcmocka-dev busybox-static bats jq iproute2 util-linux file valgrind python3
 
-PKGS    := libseccomp libcap yajl libmnl
+# image/: libarchive reads tar (and its gzip/zstd filters), libcrypto hashes.
+PKGS    := libseccomp libcap yajl libmnl libarchive libcrypto libzstd zlib
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -MMD -MP \
@@ -18,7 +20,8 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -MMD -MP \
 # -z now: resolve every symbol at start so the memfd copy, which re-runs the
 # dynamic linker, never pays lazy binding in the container's hot path.
 LDFLAGS ?= -Wl,-z,now -Wl,-z,relro -Wl,--as-needed
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lyajl -lmnl)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
+	echo -lseccomp -lcap -lyajl -lmnl -larchive -lcrypto -lzstd -lz)
 
 ROOMS    := runtime namespaces cgroups image net
 LIB_SRC  := $(wildcard $(addsuffix /*.c,$(ROOMS)))
@@ -29,6 +32,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -43,7 +48,7 @@ endif
 
 .PHONY: fuzz fuzz-deps fuzz-build all deps test test-vm test-clients unit valgrind integration asan demo clean help install bench
 
-all: $(BUILD)/jaula $(HELPER_BIN)
+all: $(BUILD)/jaula $(HELPER_BIN) $(TOOL_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -56,14 +61,19 @@ $(BUILD)/libjaula.a: $(LIB_OBJ)
 	$(Q)ar rcs $@ $^
 
 # The runtime is linked statically when the static libraries are there
-# (Debian ships libseccomp.a, libcap.a, libyajl_s.a and libc.a): every
+# (Debian ships libseccomp.a, libcap.a, libyajl_s.a, libarchive.a,
+# libcrypto.a, libzstd.a, libz.a and libc.a; only the objects jaula calls
+# are pulled in: libarchive's tar reader and two filters, the low-level
+# sha256 of libcrypto, ~1 MB in all): every
 # container start execs it twice (the read-only re-exec, see selfexec.c), and
 # skipping the dynamic loader both times is ~15% of a `run` (tests/bench).
 # -static-pie keeps ASLR for the runtime's own code.  Debug info goes to
 # build/jaula.debug; the binary itself is stripped.
-STATIC ?= $(shell test -e /usr/lib/x86_64-linux-gnu/libseccomp.a -a -e /usr/lib/x86_64-linux-gnu/libyajl_s.a -a -e /usr/lib/x86_64-linux-gnu/libcap.a && echo 1 || echo 0)
+STATIC_LIBS := libseccomp libyajl_s libcap libarchive libcrypto libzstd libz
+STATIC ?= $(shell for l in $(STATIC_LIBS); do test -e /usr/lib/x86_64-linux-gnu/$$l.a || { echo 0; exit; }; done; echo 1)
 ifeq ($(STATIC),1)
-JAULA_LIBS := -static-pie -Wl,--start-group $(BUILD)/libjaula.a -lseccomp -lcap -lyajl_s -Wl,--end-group
+JAULA_LIBS := -static-pie -Wl,--start-group $(BUILD)/libjaula.a -lseccomp -lcap -lyajl_s \
+	-larchive -lzstd -lz -lcrypto -Wl,--end-group
 else
 JAULA_LIBS := $(BUILD)/libjaula.a $(LDLIBS)
 endif
@@ -79,6 +89,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjaula.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) $< $(BUILD)/libjaula.a $(LDLIBS) -lcmocka -o $@
+
+# Test drivers that call the library directly (tests/tools/), for the parts
+# of a room the integration tests must reach without the CLI: an unpacker
+# fed hostile layers, say.  Linked like the unit tests.
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libjaula.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) $< $(BUILD)/libjaula.a $(LDLIBS) -o $@
 
 # Small programs the integration tests run inside containers or beside them
 # (a console-socket receiver, a seccomp notify agent, ...), built static so

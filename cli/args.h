@@ -57,6 +57,7 @@ int cli_need_args(const struct cli_command *cmd, const struct cli_list *pos, siz
 /* Shared state of one invocation. */
 struct cli_ctx {
 	struct jl_global g;
+	const char *store; /* --store, else $JAULA_STORE, else the image room's default */
 	const char *log_file;
 	const char *log_format;
 	bool debug;

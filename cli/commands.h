@@ -21,6 +21,11 @@ int cmd_features(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_spec(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_checkpoint(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_restore(struct cli_ctx *ctx, int argc, char **argv);
+/* images and containers for people (cmd_image.c, cmd_people.c) */
+int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_stop(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_logs(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Report err (stderr and --log) and return the failure exit status. */
 int cli_fail(struct jl_err **err);

@@ -1,6 +1,7 @@
 /* jaula's entry point: global options, then one command. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -37,6 +38,10 @@ static const struct command commands[] = {
 	{"spec", cmd_spec, false, "write a default config.json"},
 	{"checkpoint", cmd_checkpoint, false, "not supported (no CRIU)"},
 	{"restore", cmd_restore, false, "not supported (no CRIU)"},
+	{"image", cmd_image, false, "import, list, inspect, remove, commit and export images"},
+	{"stop", cmd_stop, false, "stop a container: its stop signal, then KILL"},
+	{"rm", cmd_rm, false, "remove a container made from an image"},
+	{"logs", cmd_logs, false, "print what a detached container wrote"},
 };
 
 static void print_version(void)
@@ -53,6 +58,7 @@ static void print_help(void)
 		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
 	printf("\nGlobal options:\n"
 	       "  --root DIR              state directory (default " JL_DEFAULT_ROOT ")\n"
+	       "  --store DIR             image store (default $JAULA_STORE, else /var/lib/jaula)\n"
 	       "  --log FILE              also write log records to FILE\n"
 	       "  --log-format text|json  format of --log records (default text)\n"
 	       "  --debug                 log debug records\n"
@@ -73,7 +79,8 @@ int cli_fail(struct jl_err **err)
 
 static bool wants_value(const char *name)
 {
-	return !strcmp(name, "root") || !strcmp(name, "log") || !strcmp(name, "log-format") ||
+	return !strcmp(name, "root") || !strcmp(name, "store") || !strcmp(name, "log") ||
+	       !strcmp(name, "log-format") ||
 	       !strcmp(name, "cgroup-manager") || !strcmp(name, "criu") ||
 	       !strcmp(name, "log-level");
 }
@@ -82,6 +89,8 @@ static int set_global(struct cli_ctx *ctx, const char *name, const char *v, stru
 {
 	if (!strcmp(name, "root"))
 		ctx->g.root = v;
+	else if (!strcmp(name, "store"))
+		ctx->store = v;
 	else if (!strcmp(name, "log"))
 		ctx->log_file = v;
 	else if (!strcmp(name, "log-format"))
@@ -170,7 +179,7 @@ static const struct command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct cli_ctx ctx = {.g = {.root = JL_DEFAULT_ROOT}};
+	struct cli_ctx ctx = {.g = {.root = JL_DEFAULT_ROOT}, .store = getenv("JAULA_STORE")};
 	struct jl_err *err = NULL;
 	int next = 0;
 	int r = parse_globals(&ctx, argc, argv, &next, &err);
