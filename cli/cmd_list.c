@@ -1,12 +1,36 @@
 /* list: a table like runc's, or the OCI state objects as a JSON array on
- * one line. */
+ * one line.  Containers made from images add IMAGE and COMMAND columns
+ * after runc's (only when there is one, so runc's table stays runc's). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "image/image.h"
 
-static void print_table(const struct jl_container_info *v, size_t n)
+struct store_view {
+	struct img_container *v;
+	size_t n;
+};
+
+static const struct img_container *from_store(const struct store_view *s, const char *id)
 {
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].id, id))
+			return &s->v[i];
+	return NULL;
+}
+
+static void print_table(const struct jl_container_info *v, size_t n, const struct store_view *sv)
+{
+	bool images = false;
+	int w_owner = 5, w_image = 5;
+	for (size_t i = 0; i < n; i++) {
+		const struct img_container *c = from_store(sv, v[i].id);
+		images = images || c;
+		w_owner = (int)strlen(v[i].owner) > w_owner ? (int)strlen(v[i].owner) : w_owner;
+		if (c)
+			w_image = (int)strlen(c->ref) > w_image ? (int)strlen(c->ref) : w_image;
+	}
 	/* Column widths from the content, as Go's tabwriter does for runc. */
 	int w_id = 2, w_pid = 3, w_st = 6, w_bundle = 6, w_created = 7;
 	for (size_t i = 0; i < n; i++) {
@@ -20,12 +44,23 @@ static void print_table(const struct jl_container_info *v, size_t n)
 		w_created =
 			(int)strlen(v[i].created) > w_created ? (int)strlen(v[i].created) : w_created;
 	}
-	printf("%-*s   %-*s   %-*s   %-*s   %-*s   %s\n", w_id, "ID", w_pid, "PID", w_st,
-	       "STATUS", w_bundle, "BUNDLE", w_created, "CREATED", "OWNER");
-	for (size_t i = 0; i < n; i++)
-		printf("%-*s   %-*d   %-*s   %-*s   %-*s   %s\n", w_id, v[i].id, w_pid,
-		       (int)v[i].pid, w_st, jl_status_name(v[i].status), w_bundle, v[i].bundle,
-		       w_created, v[i].created, v[i].owner);
+	printf("%-*s   %-*s   %-*s   %-*s   %-*s   ", w_id, "ID", w_pid, "PID", w_st, "STATUS",
+	       w_bundle, "BUNDLE", w_created, "CREATED");
+	if (images)
+		printf("%-*s   %-*s   COMMAND\n", w_owner, "OWNER", w_image, "IMAGE");
+	else
+		printf("OWNER\n");
+	for (size_t i = 0; i < n; i++) {
+		printf("%-*s   %-*d   %-*s   %-*s   %-*s   ", w_id, v[i].id, w_pid, (int)v[i].pid,
+		       w_st, jl_status_name(v[i].status), w_bundle, v[i].bundle, w_created,
+		       v[i].created);
+		const struct img_container *c = images ? from_store(sv, v[i].id) : NULL;
+		if (images)
+			printf("%-*s   %-*s   %s\n", w_owner, v[i].owner, w_image, c ? c->ref : "-",
+			       c ? c->command : "-");
+		else
+			printf("%s\n", v[i].owner);
+	}
 }
 
 /* runc prints the list as one line (Go's json.Encoder); the state objects
@@ -76,14 +111,22 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	struct jl_container_info *v = NULL;
 	size_t n = 0;
+	struct store_view sv = {0};
 	r = jl_container_list(&ctx->g, &v, &n, &err);
+	/* The store is optional here: an unreadable one costs the columns,
+	 * not the list. */
+	struct jl_err *serr = NULL;
+	if (r == 0 && !quiet && n && jl_store_containers(ctx->store, &sv.v, &sv.n, &serr) < 0)
+		jl_warn("list: %s", serr->msg);
+	jl_err_free(&serr);
 	if (r == 0) {
 		if (quiet)
 			for (size_t i = 0; i < n; i++)
 				printf("%s\n", v[i].id);
 		else
-			print_table(v, n);
+			print_table(v, n, &sv);
 	}
+	img_containers_free(sv.v, sv.n);
 	jl_container_info_free(v, n);
 	return r < 0 ? cli_fail(&err) : 0;
 }

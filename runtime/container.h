@@ -146,4 +146,58 @@ bool jl_id_valid(const char *id);
  * binary through /proc/PID/exe).  Returns only on error or when not needed. */
 int jl_selfexec_sealed(int argc, char **argv, struct jl_err **err);
 
+/* --- containers made from images (runtime/imagerun*.c) -------------------- */
+
+/* `jaula run [flags] IMAGE [CMD...]`.  The flags are the strings of the
+ * command line; the runtime checks them (errors name the flag). */
+struct jl_image_run_opts {
+	const char *store; /* image store; NULL: the default */
+	const char *image;
+	const char *const *cmd; /* after the image: replaces its Cmd */
+	size_t n_cmd;
+	const char *name; /* NULL: 12 random hex digits */
+	bool rm;          /* delete the container and its files when it exits */
+	bool detach;      /* -d: stdout/stderr to containers/<id>/log */
+	bool tty;         /* -t */
+	bool interactive; /* -i: stdin stays attached (else /dev/null) */
+	bool read_only;
+	const char *const *env; /* -e K=V or K (the caller's value) */
+	size_t n_env;
+	const char *const *volumes; /* -v SRC:DST[:ro] */
+	size_t n_volumes;
+	const char *workdir, *user, *hostname, *net;
+	const char *entrypoint; /* NULL: the image's; "": none */
+	const char *memory, *cpus, *pids_limit;
+	/* runc's flags that keep their meaning in an image run */
+	const char *pid_file, *console_socket;
+	int preserve_fds;
+	bool no_new_keyring;
+};
+/* Make containers/<id> (an overlay of the image's layers), its bundle, and
+ * run it as jl_container_run does.  *id (malloc'ed): the container's name. */
+int jl_image_run(const struct jl_global *g, const struct jl_image_run_opts *o, char **id,
+		 int *exit_status, struct jl_err **err);
+/* The store directory named by `store` (NULL: the default). */
+const char *jl_store_path(const char *store);
+/* ref names an image of the store (a missing store has none; nothing is
+ * created to find out). */
+bool jl_image_exists(const char *store, const char *ref);
+
+/* stop: the image's stop signal (annotation org.opencontainers.image.stopSignal)
+ * or TERM, then KILL after timeout_sec; returns once the container is stopped. */
+int jl_container_stop(const struct jl_global *g, const char *id, int timeout_sec,
+		      struct jl_err **err);
+/* rm: delete the container (force: even a running one) and its files in
+ * the store (upper dir, bundle, log).  ENOENT when neither exists. */
+int jl_container_remove(const struct jl_global *g, const char *store, const char *id, bool force,
+			struct jl_err **err);
+/* logs: copy containers/<id>/log to out_fd; follow: until the container stops. */
+int jl_container_logs(const struct jl_global *g, const char *store, const char *id, bool follow,
+		      int out_fd, struct jl_err **err);
+/* The store's containers (image/image.h's struct img_container; free with
+ * img_containers_free).  None when there is no store. */
+struct img_container;
+int jl_store_containers(const char *store, struct img_container **out, size_t *n,
+			struct jl_err **err);
+
 #endif

@@ -22,10 +22,17 @@ int jl_open_in_root(int rootfd, const char *path, int flags)
 		path++;
 	if (!*path)
 		path = ".";
-	int fd;
-	do
-		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN);
+	/* Once ENOSYS, always: the fallback walk from then on. */
+	static bool no_openat2;
+	int fd = -1;
+	errno = ENOSYS;
+	while (!no_openat2 && (fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how))) < 0 &&
+	       errno == EAGAIN)
+		;
+	if (fd < 0 && errno == ENOSYS) {
+		no_openat2 = true;
+		return jl_open_in_root_walk(rootfd, path, flags);
+	}
 	return fd < 0 ? -errno : fd;
 }
 

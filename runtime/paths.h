@@ -13,6 +13,9 @@
 /* openat2(rootfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS).
  * Returns the fd or -errno (no error object: callers decide if ENOENT is one). */
 int jl_open_in_root(int rootfd, const char *path, int flags);
+/* The same by an fd walk (paths_walk.c), where openat2 answers ENOSYS
+ * (kernels before 5.6, seccomp filters that do not know it). */
+int jl_open_in_root_walk(int rootfd, const char *path, int flags);
 
 /* Make sure path exists under rootfd, creating missing parents as
  * directories and the last component as a directory or (file) an empty

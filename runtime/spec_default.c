@@ -3,8 +3,12 @@
  * namespace but user and time, masked and read-only /proc and /sys paths,
  * a device filter, and jaula's default seccomp profile.  With --rootless a
  * user namespace maps the caller to root and the mounts an unprivileged user
- * cannot make are left out. */
+ * cannot make are left out.  Containers made from images get the same
+ * config with the fields of struct jl_spec_overrides replaced. */
+#include "runtime/spec_default.h"
+
 #include <stdio.h>
+#include <string.h>
 
 #include "runtime/container.h"
 #include "runtime/json.h"
@@ -29,7 +33,34 @@ static const char *const default_caps[] = {
 	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL,
 };
 
-static void write_process(struct jl_json_writer *w)
+static void write_user(struct jl_json_writer *w, const struct jl_spec_overrides *o)
+{
+	jl_jw_key(w, "user");
+	jl_jw_begin_object(w);
+	jl_jw_kv_uint(w, "uid", o ? o->uid : 0);
+	jl_jw_kv_uint(w, "gid", o ? o->gid : 0);
+	if (o && o->n_groups) {
+		jl_jw_key(w, "additionalGids");
+		jl_jw_begin_array(w);
+		for (size_t i = 0; i < o->n_groups; i++)
+			jl_jw_uint(w, o->groups[i]);
+		jl_jw_end_array(w);
+	}
+	jl_jw_end_object(w);
+}
+
+static void write_console_size(struct jl_json_writer *w, const struct jl_spec_overrides *o)
+{
+	if (!o || !o->terminal || !o->console_height || !o->console_width)
+		return;
+	jl_jw_key(w, "consoleSize");
+	jl_jw_begin_object(w);
+	jl_jw_kv_uint(w, "height", o->console_height);
+	jl_jw_kv_uint(w, "width", o->console_width);
+	jl_jw_end_object(w);
+}
+
+static void write_process(struct jl_json_writer *w, const struct jl_spec_overrides *o)
 {
 	static const char *const args[] = {"sh", NULL};
 	static const char *const env[] = {
@@ -37,15 +68,12 @@ static void write_process(struct jl_json_writer *w)
 		NULL};
 	jl_jw_key(w, "process");
 	jl_jw_begin_object(w);
-	jl_jw_kv_bool(w, "terminal", true);
-	jl_jw_key(w, "user");
-	jl_jw_begin_object(w);
-	jl_jw_kv_uint(w, "uid", 0);
-	jl_jw_kv_uint(w, "gid", 0);
-	jl_jw_end_object(w);
-	strs(w, "args", args);
-	strs(w, "env", env);
-	jl_jw_kv_str(w, "cwd", "/");
+	jl_jw_kv_bool(w, "terminal", o ? o->terminal : true);
+	write_console_size(w, o);
+	write_user(w, o);
+	strs(w, "args", o && o->args ? o->args : args);
+	strs(w, "env", o && o->env ? o->env : env);
+	jl_jw_kv_str(w, "cwd", o && o->cwd ? o->cwd : "/");
 	jl_jw_key(w, "capabilities");
 	jl_jw_begin_object(w);
 	strs(w, "bounding", default_caps);
@@ -76,7 +104,18 @@ static void mount(struct jl_json_writer *w, const char *dst, const char *type, c
 	jl_jw_end_object(w);
 }
 
-static void write_mounts(struct jl_json_writer *w, bool rootless)
+/* -v SRC:DST[:ro]: a recursive bind, private so nothing the container
+ * mounts below it propagates back to the host's tree. */
+static void write_binds(struct jl_json_writer *w, const struct jl_spec_overrides *o)
+{
+	static const char *const rw[] = {"rbind", "rprivate", NULL};
+	static const char *const ro[] = {"rbind", "rprivate", "ro", NULL};
+	for (size_t i = 0; o && i < o->n_binds; i++)
+		mount(w, o->binds[i].destination, "bind", o->binds[i].source,
+		      o->binds[i].readonly ? ro : rw);
+}
+
+static void write_mounts(struct jl_json_writer *w, bool rootless, const struct jl_spec_overrides *o)
 {
 	static const char *const dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
 	static const char *const pts[] = {"nosuid",	 "noexec", "newinstance", "ptmxmode=0666",
@@ -104,15 +143,18 @@ static void write_mounts(struct jl_json_writer *w, bool rootless)
 		mount(w, "/sys", "sysfs", "sysfs", sys);
 		mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", cg);
 	}
+	write_binds(w, o);
 	jl_jw_end_array(w);
 }
 
-static void write_namespaces(struct jl_json_writer *w, bool rootless)
+static void write_namespaces(struct jl_json_writer *w, bool rootless, bool host_network)
 {
 	static const char *const kinds[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
 	jl_jw_key(w, "namespaces");
 	jl_jw_begin_array(w);
 	for (const char *const *k = kinds; *k; k++) {
+		if (host_network && !strcmp(*k, "network"))
+			continue;
 		jl_jw_begin_object(w);
 		jl_jw_kv_str(w, "type", *k);
 		jl_jw_end_object(w);
@@ -137,7 +179,35 @@ static void id_map(struct jl_json_writer *w, const char *key, unsigned host)
 	jl_jw_end_array(w);
 }
 
-static void write_linux(struct jl_json_writer *w, bool rootless, uid_t uid, gid_t gid)
+/* memory, cpu and pids, only when asked: each needs its cgroup v2
+ * controller, and a missing one is an error (create), never ignored. */
+static void write_limits(struct jl_json_writer *w, const struct jl_spec_overrides *o)
+{
+	if (!o)
+		return;
+	if (o->memory_limit > 0) {
+		jl_jw_key(w, "memory");
+		jl_jw_begin_object(w);
+		jl_jw_kv_int(w, "limit", o->memory_limit);
+		jl_jw_end_object(w);
+	}
+	if (o->cpu_quota > 0) {
+		jl_jw_key(w, "cpu");
+		jl_jw_begin_object(w);
+		jl_jw_kv_int(w, "quota", o->cpu_quota);
+		jl_jw_kv_uint(w, "period", o->cpu_period);
+		jl_jw_end_object(w);
+	}
+	if (o->pids_limit > 0) {
+		jl_jw_key(w, "pids");
+		jl_jw_begin_object(w);
+		jl_jw_kv_int(w, "limit", o->pids_limit);
+		jl_jw_end_object(w);
+	}
+}
+
+static void write_linux(struct jl_json_writer *w, bool rootless, uid_t uid, gid_t gid,
+			const struct jl_spec_overrides *o)
 {
 	static const char *const masked[] = {
 		"/proc/acpi",	     "/proc/asound",	   "/proc/kcore",	 "/proc/keys",
@@ -160,9 +230,10 @@ static void write_linux(struct jl_json_writer *w, bool rootless, uid_t uid, gid_
 		jl_jw_kv_str(w, "access", "rwm");
 		jl_jw_end_object(w);
 		jl_jw_end_array(w);
+		write_limits(w, o);
 		jl_jw_end_object(w);
 	}
-	write_namespaces(w, rootless);
+	write_namespaces(w, rootless, o && o->host_network);
 	strs(w, "maskedPaths", masked);
 	strs(w, "readonlyPaths", readonly);
 	jl_jw_key(w, "seccomp");
@@ -170,20 +241,43 @@ static void write_linux(struct jl_json_writer *w, bool rootless, uid_t uid, gid_
 	jl_jw_end_object(w);
 }
 
-void jl_spec_default_json(bool rootless, uid_t uid, gid_t gid, struct jl_buf *out)
+static void write_annotations(struct jl_json_writer *w, const struct jl_spec_overrides *o)
+{
+	if (!o || !o->annotations || !o->annotations[0])
+		return;
+	jl_jw_key(w, "annotations");
+	jl_jw_begin_object(w);
+	for (const char *const *a = o->annotations; a[0] && a[1]; a += 2)
+		jl_jw_kv_str(w, a[0], a[1]);
+	jl_jw_end_object(w);
+}
+
+static void write_spec(bool rootless, uid_t uid, gid_t gid, const struct jl_spec_overrides *o,
+		       struct jl_buf *out)
 {
 	struct jl_json_writer w = {.out = out, .pretty = true};
 	jl_jw_begin_object(&w);
 	jl_jw_kv_str(&w, "ociVersion", JL_OCI_VERSION);
-	write_process(&w);
+	write_process(&w, o);
 	jl_jw_key(&w, "root");
 	jl_jw_begin_object(&w);
-	jl_jw_kv_str(&w, "path", "rootfs");
-	jl_jw_kv_bool(&w, "readonly", true);
+	jl_jw_kv_str(&w, "path", o && o->root_path ? o->root_path : "rootfs");
+	jl_jw_kv_bool(&w, "readonly", !(o && o->root_writable));
 	jl_jw_end_object(&w);
-	jl_jw_kv_str(&w, "hostname", "jaula");
-	write_mounts(&w, rootless);
-	write_linux(&w, rootless, uid, gid);
+	jl_jw_kv_str(&w, "hostname", o && o->hostname ? o->hostname : "jaula");
+	write_mounts(&w, rootless, o);
+	write_annotations(&w, o);
+	write_linux(&w, rootless, uid, gid, o);
 	jl_jw_end_object(&w);
 	jl_buf_puts(out, "\n");
+}
+
+void jl_spec_default_json(bool rootless, uid_t uid, gid_t gid, struct jl_buf *out)
+{
+	write_spec(rootless, uid, gid, NULL, out);
+}
+
+void jl_spec_json(const struct jl_spec_overrides *o, struct jl_buf *out)
+{
+	write_spec(false, 0, 0, o, out);
 }

@@ -1,0 +1,48 @@
+/* Containers made from images: the one place where the image room and the
+ * container lifecycle meet.  imagerun.c runs one (store, overlay in a
+ * private mount namespace, bundle, jl_container_run); imagerun_spec.c turns
+ * the image's config and the `run` flags into the bundle's config;
+ * imagerun_ops.c is stop, rm, logs and the store's container list. */
+#ifndef JAULA_IMAGERUN_H
+#define JAULA_IMAGERUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "image/image.h"
+#include "runtime/container.h"
+#include "runtime/spec_default.h"
+
+/* The parts of a container's config decided by its image and the flags;
+ * everything jl_spec_overrides will point at, owned. */
+struct ir_plan {
+	char **args; /* NULL-terminated */
+	char **env;
+	char *cwd;
+	char *hostname;
+	char **annotations; /* key, value, ..., NULL */
+	struct jl_spec_bind *binds;
+	size_t n_binds;
+	int64_t memory;
+	int64_t cpu_quota;
+	uint64_t cpu_period;
+	int64_t pids;
+	bool host_network;
+};
+
+/* Everything that needs neither the root filesystem nor the user: args,
+ * cwd, hostname (the id unless --hostname), annotations, binds, limits,
+ * network.  Errors name the flag or the image. */
+int ir_plan_make(const struct jl_image_run_opts *o, const struct img_image *im, const char *id,
+		 struct ir_plan *p, struct jl_err **err);
+/* The environment: the image's, PATH if it has none, HOME (the user's, or
+ * "/"), TERM with a terminal, then -e. */
+int ir_plan_env(struct ir_plan *p, const struct jl_image_run_opts *o, const struct img_image *im,
+		const struct img_user *u, struct jl_err **err);
+void ir_plan_free(struct ir_plan *p);
+/* args joined with spaces (for meta.json and `list`). */
+char *ir_command_line(char *const *args);
+/* The annotation `stop` reads (image-spec conversion.md: Config.StopSignal). */
+#define IR_STOP_SIGNAL_ANNOTATION "org.opencontainers.image.stopSignal"
+
+#endif
