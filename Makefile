@@ -9,10 +9,12 @@ PREFIX  ?= /usr/local
 # missing ones.  Later rooms append theirs here.
 DEPS_PKGS := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
 	libarchive-dev libssl-dev libzstd-dev zlib1g-dev \
-	libcmocka-dev busybox-static bats jq iproute2 util-linux file valgrind python3
+	libcmocka-dev busybox-static bats jq iproute2 util-linux file valgrind python3 \
+	libnftnl-dev nftables
 
 # image/: libarchive reads tar (and its gzip/zstd filters), libcrypto hashes.
-PKGS    := libseccomp libcap yajl libmnl libarchive libcrypto libzstd zlib
+# net/: libmnl speaks netlink, libnftnl builds nftables messages (over libmnl).
+PKGS    := libseccomp libcap yajl libnftnl libmnl libarchive libcrypto libzstd zlib
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -MMD -MP \
@@ -21,7 +23,7 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -MMD -MP \
 # dynamic linker, never pays lazy binding in the container's hot path.
 LDFLAGS ?= -Wl,-z,now -Wl,-z,relro -Wl,--as-needed
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	echo -lseccomp -lcap -lyajl -lmnl -larchive -lcrypto -lzstd -lz)
+	echo -lseccomp -lcap -lyajl -lnftnl -lmnl -larchive -lcrypto -lzstd -lz)
 
 ROOMS    := runtime namespaces cgroups image net
 LIB_SRC  := $(wildcard $(addsuffix /*.c,$(ROOMS)))
@@ -69,11 +71,16 @@ $(BUILD)/libjaula.a: $(LIB_OBJ)
 # skipping the dynamic loader both times is ~15% of a `run` (tests/bench).
 # -static-pie keeps ASLR for the runtime's own code.  Debug info goes to
 # build/jaula.debug; the binary itself is stripped.
-STATIC_LIBS := libseccomp libyajl_s libcap libarchive libcrypto libzstd libz
-STATIC ?= $(shell for l in $(STATIC_LIBS); do test -e /usr/lib/x86_64-linux-gnu/$$l.a || { echo 0; exit; }; done; echo 1)
+# Debian has libnftnl.a but no libmnl.a: `make deps` makes one in
+# build/deps/lib (tests/deps.sh --static-libmnl says how), shared by every
+# BUILD dir; without it the binary is linked dynamically.
+DEPS_LIB := $(abspath build/deps/lib)
+STATIC_LIBS := libseccomp libyajl_s libcap libarchive libcrypto libzstd libz libnftnl
+STATIC ?= $(shell for l in $(STATIC_LIBS); do test -e /usr/lib/x86_64-linux-gnu/$$l.a || { echo 0; exit; }; done; \
+	test -e $(DEPS_LIB)/libmnl.a && echo 1 || echo 0)
 ifeq ($(STATIC),1)
-JAULA_LIBS := -static-pie -Wl,--start-group $(BUILD)/libjaula.a -lseccomp -lcap -lyajl_s \
-	-larchive -lzstd -lz -lcrypto -Wl,--end-group
+JAULA_LIBS := -static-pie -L$(DEPS_LIB) -Wl,--start-group $(BUILD)/libjaula.a -lseccomp -lcap -lyajl_s \
+	-larchive -lzstd -lz -lcrypto -lnftnl -lmnl -Wl,--end-group
 else
 JAULA_LIBS := $(BUILD)/libjaula.a $(LDLIBS)
 endif
@@ -108,6 +115,7 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 
 deps:
 	@tests/deps.sh $(DEPS_PKGS)
+	@tests/deps.sh --static-libmnl build/deps
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)

@@ -9,7 +9,7 @@
 struct create_args {
 	struct jl_create_opts o;
 	struct jl_image_run_opts im;
-	struct cli_list env, volumes;
+	struct cli_list env, volumes, publish, dns;
 };
 
 #define CREATE_OPTS(a)                                                                   \
@@ -42,9 +42,13 @@ struct create_args {
 	{"hostname", 0, CLI_STRING, &(a).im.hostname, "NAME", "image: hostname (default: name)"}, \
 	{"entrypoint", 0, CLI_STRING, &(a).im.entrypoint, "CMD",                               \
 	 "image: replace the image's entrypoint (and its default command)"},                  \
-	{"net", 0, CLI_STRING, &(a).im.net, "none|host",                                       \
-	 "image: own network namespace, loopback only (default), or the host's"},             \
-	{"network", 0, CLI_STRING, &(a).im.net, "none|host", "image: same as --net"}
+	{"net", 0, CLI_STRING, &(a).im.net, "MODE",                                            \
+	 "image: bridge (default: jaula0, NAT out), a network's NAME, macvlan:PARENT,\n"        \
+	 "      none (loopback only) or host (the host's)"},                                   \
+	{"network", 0, CLI_STRING, &(a).im.net, "MODE", "image: same as --net"},               \
+	{"publish", 'p', CLI_LIST, &(a).publish, "[IP:]HPORT:CPORT[/udp]",                     \
+	 "image: publish a container port on the host"},                                       \
+	{"dns", 0, CLI_LIST, &(a).dns, "IP", "image: resolv.conf's server (default: the host's)"}
 
 #define RUN_USAGE "[options] <container-id>\n   or: jaula run [options] IMAGE [COMMAND [ARG...]]"
 #define RUN_SUMMARY                                                                        \
@@ -62,6 +66,8 @@ static void list_free(struct create_args *a)
 {
 	cli_list_free(&a->env);
 	cli_list_free(&a->volumes);
+	cli_list_free(&a->publish);
+	cli_list_free(&a->dns);
 }
 
 /* The first image-only option given (for errors), or NULL. */
@@ -87,6 +93,8 @@ static const char *image_flag(const struct create_args *a)
 		{m->hostname, "--hostname"},
 		{m->entrypoint, "--entrypoint"},
 		{m->net, "--net"},
+		{a->publish.n, "-p"},
+		{a->dns.n, "--dns"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
 		if (flags[i].given)
@@ -141,6 +149,10 @@ static int image_run(struct cli_ctx *ctx, struct create_args *a, const struct cl
 	m->n_env = a->env.n;
 	m->volumes = a->volumes.v;
 	m->n_volumes = a->volumes.n;
+	m->publish = a->publish.v;
+	m->n_publish = a->publish.n;
+	m->dns = a->dns.v;
+	m->n_dns = a->dns.n;
 	m->detach = a->o.detach;
 	m->pid_file = a->o.pid_file;
 	m->console_socket = a->o.console_socket;

@@ -231,11 +231,7 @@ static int image_export(struct cli_ctx *ctx, int argc, char **argv)
 
 /* --- dispatch -------------------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	int (*fn)(struct cli_ctx *ctx, int argc, char **argv);
-	const char *summary;
-} subcommands[] = {
+static const struct cli_subcommand subcommands[] = {
 	{"import", cli_image_import, "import an OCI layout, oci-archive, docker save or rootfs tar"},
 	{"ls", image_ls, "list images"},
 	{"inspect", image_inspect, "print an image as JSON"},
@@ -245,25 +241,8 @@ static const struct {
 	{"export", image_export, "write an image as an oci-archive"},
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out, "Usage: jaula image <command> [options] [arguments]\n\nCommands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
-		fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(out, "\nThe store is --store DIR, else $JAULA_STORE, else " IMG_DEFAULT_STORE ".\n");
-}
-
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
-		if (!strcmp(argv[1], subcommands[i].name))
-			return subcommands[i].fn(ctx, argc - 1, argv + 1);
-	struct jl_err *err = NULL;
-	jl_err_code(&err, EINVAL, "image: unknown command \"%s\" (import, ls, inspect, rm, prune, "
-		    "commit, export)", argv[1]);
-	return cli_fail(&err);
+	return cli_dispatch(ctx, "image", subcommands, ARRAY_SIZE(subcommands),
+			    "The store is --store DIR, else $JAULA_STORE, else " IMG_DEFAULT_STORE ".", argc, argv);
 }

@@ -1,8 +1,9 @@
 /* list: a table like runc's, or the OCI state objects as a JSON array on
- * one line.  Containers made from images add IMAGE and COMMAND columns
+ * one line.  Containers made from images add IMAGE, AGE and COMMAND columns
  * after runc's (only when there is one, so runc's table stays runc's). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/commands.h"
 #include "image/image.h"
@@ -18,6 +19,27 @@ static const struct img_container *from_store(const struct store_view *s, const 
 		if (!strcmp(s->v[i].id, id))
 			return &s->v[i];
 	return NULL;
+}
+
+/* "42s", "5m", "3h", "2d" since an RFC 3339 UTC time ("?" if unreadable). */
+static const char *age_of(const char *created, char buf[24])
+{
+	struct tm tm = {0};
+	const char *end = strptime(created, "%Y-%m-%dT%H:%M:%S", &tm);
+	time_t then = end ? timegm(&tm) : (time_t)-1;
+	time_t now = time(NULL);
+	if (then == (time_t)-1 || now < then)
+		return "?";
+	long d = (long)(now - then);
+	if (d < 120)
+		snprintf(buf, 24, "%lds", d);
+	else if (d < 7200)
+		snprintf(buf, 24, "%ldm", d / 60);
+	else if (d < 172800)
+		snprintf(buf, 24, "%ldh", d / 3600);
+	else
+		snprintf(buf, 24, "%ldd", d / 86400);
+	return buf;
 }
 
 static void print_table(const struct jl_container_info *v, size_t n, const struct store_view *sv)
@@ -47,7 +69,7 @@ static void print_table(const struct jl_container_info *v, size_t n, const struc
 	printf("%-*s   %-*s   %-*s   %-*s   %-*s   ", w_id, "ID", w_pid, "PID", w_st, "STATUS",
 	       w_bundle, "BUNDLE", w_created, "CREATED");
 	if (images)
-		printf("%-*s   %-*s   COMMAND\n", w_owner, "OWNER", w_image, "IMAGE");
+		printf("%-*s   %-*s   %-4s   COMMAND\n", w_owner, "OWNER", w_image, "IMAGE", "AGE");
 	else
 		printf("OWNER\n");
 	for (size_t i = 0; i < n; i++) {
@@ -55,9 +77,10 @@ static void print_table(const struct jl_container_info *v, size_t n, const struc
 		       w_st, jl_status_name(v[i].status), w_bundle, v[i].bundle, w_created,
 		       v[i].created);
 		const struct img_container *c = images ? from_store(sv, v[i].id) : NULL;
+		char age[24];
 		if (images)
-			printf("%-*s   %-*s   %s\n", w_owner, v[i].owner, w_image, c ? c->ref : "-",
-			       c ? c->command : "-");
+			printf("%-*s   %-*s   %-4s   %s\n", w_owner, v[i].owner, w_image,
+			       c ? c->ref : "-", age_of(v[i].created, age), c ? c->command : "-");
 		else
 			printf("%s\n", v[i].owner);
 	}

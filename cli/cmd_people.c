@@ -34,7 +34,7 @@ int cmd_stop(struct cli_ctx *ctx, int argc, char **argv)
 		r = cli_need_args(&cmd, &pos, 1, (size_t)-1, &err);
 	int failed = 0;
 	for (size_t i = 0; r == 0 && i < pos.n; i++)
-		if (jl_container_stop(&ctx->g, pos.v[i], secs, &err) < 0)
+		if (jl_container_stop(&ctx->g, ctx->store, pos.v[i], secs, &err) < 0)
 			failed = cli_fail(&err);
 	int rc = finish(r, &pos, &err);
 	return rc ? rc : failed;

@@ -26,6 +26,18 @@ int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_stop(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logs(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_network(struct cli_ctx *ctx, int argc, char **argv); /* cmd_network.c */
+
+/* Commands with subcommands (`image`, `network`): one table each. */
+struct cli_subcommand {
+	const char *name;
+	int (*fn)(struct cli_ctx *ctx, int argc, char **argv);
+	const char *summary;
+};
+/* argv[1] picks the subcommand (which gets argv + 1); --help or nothing
+ * prints the table and `footer`; an unknown name is an error listing them. */
+int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_subcommand *v, size_t n,
+		 const char *footer, int argc, char **argv);
 
 /* Report err (stderr and --log) and return the failure exit status. */
 int cli_fail(struct jl_err **err);

@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{"stop", cmd_stop, false, "stop a container: its stop signal, then KILL"},
 	{"rm", cmd_rm, false, "remove a container made from an image"},
 	{"logs", cmd_logs, false, "print what a detached container wrote"},
+	{"network", cmd_network, false, "create, list, inspect and remove networks"},
 };
 
 static void print_version(void)
@@ -90,7 +91,7 @@ static int set_global(struct cli_ctx *ctx, const char *name, const char *v, stru
 	if (!strcmp(name, "root"))
 		ctx->g.root = v;
 	else if (!strcmp(name, "store"))
-		ctx->store = v;
+		ctx->store = ctx->g.store = v;
 	else if (!strcmp(name, "log"))
 		ctx->log_file = v;
 	else if (!strcmp(name, "log-format"))
@@ -179,7 +180,8 @@ static const struct command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct cli_ctx ctx = {.g = {.root = JL_DEFAULT_ROOT}, .store = getenv("JAULA_STORE")};
+	struct cli_ctx ctx = {.g = {.root = JL_DEFAULT_ROOT, .store = getenv("JAULA_STORE")},
+			      .store = getenv("JAULA_STORE")};
 	struct jl_err *err = NULL;
 	int next = 0;
 	int r = parse_globals(&ctx, argc, argv, &next, &err);

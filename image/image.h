@@ -120,6 +120,12 @@ struct img_rootfs {
  * with name, ref, command and the creation time).  EEXIST when id is taken. */
 int img_rootfs_prepare(struct img_store *s, const struct img_image *im, const char *id,
 		       const char *command, struct img_rootfs *out, struct jl_err **err);
+/* Make the empty files `files` (relative paths, NULL-terminated) in the
+ * container's init layer, a read-only layer just below its upper directory:
+ * mount points for files the runtime binds over the image's.  Before
+ * img_rootfs_mount. */
+int img_rootfs_add_stubs(const struct img_rootfs *r, const char *const *files,
+			 struct jl_err **err);
 /* Mount the overlay (im's layers read-only below, upper on top) at
  * r->merged in the caller's mount namespace.  Costs the same for any image
  * size; any number of layers overlayfs takes (up to 500). */

@@ -167,6 +167,57 @@ void img_rootfs_free(struct img_rootfs *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* --- the init layer -------------------------------------------------------- */
+
+/* containers/<id>/init: a read-only layer between the image and the upper
+ * directory holding the mount points of the runtime's own files
+ * (/etc/hosts...) that the image lacks, so that making them writes nothing
+ * to the upper directory: a --read-only container's stays empty, and
+ * commit never takes them for the container's changes. */
+#define INIT_DIR "init"
+
+static int make_stub(int dirfd, const char *path, struct jl_err **err)
+{
+	cleanup_free char *copy = xstrdup(path);
+	cleanup_close int at = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save), *next; c; c = next) {
+		next = strtok_r(NULL, "/", &save);
+		if (!next) {
+			int fd = openat(at, c, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (fd < 0)
+				return jl_err_sys(err, "init layer: %s", path);
+			close(fd);
+			return 0;
+		}
+		if (mkdirat(at, c, 0755) < 0 && errno != EEXIST)
+			return jl_err_sys(err, "init layer: %s", path);
+		int sub = openat(at, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return jl_err_sys(err, "init layer: %s", path);
+		close(at);
+		at = sub;
+	}
+	return 0;
+}
+
+int img_rootfs_add_stubs(const struct img_rootfs *r, const char *const *files,
+			 struct jl_err **err)
+{
+	cleanup_free char *dir = xasprintf("%s/" INIT_DIR, r->dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return jl_err_sys(err, "mkdir %s", dir);
+	cleanup_close int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return jl_err_sys(err, "open %s", dir);
+	for (const char *const *f = files; *f; f++) {
+		int rc = make_stub(fd, *f, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* --- mount ------------------------------------------------------------------ */
 
 /* "sha256:<hex>" of the layer whose unpacked directory is .../<hex>/diff. */
@@ -186,22 +237,25 @@ static int chain_of(const char *layer_dir, char out[IMG_DIGEST_MAX], struct jl_e
 /* The image's layers as overlay lower directories, top first (overlayfs
  * reads lowerdir left to right, top to bottom): the store's short links,
  * relative to the store, so hundreds fit the page mount(2) takes. */
-static int lower_links(struct img_store *s, const struct img_image *im, char ***out,
-		       struct jl_err **err)
+static int lower_links(struct img_store *s, const struct img_image *im, const char *init,
+		       char ***out, struct jl_err **err)
 {
 	if (!im->n_layers)
 		return jl_err_code(err, EINVAL, "image \"%s\" has no layers", im->ref);
 	if (im->n_layers > OVL_LAYERS_MAX)
 		return jl_err_code(err, E2BIG, "image \"%s\": %zu layers; overlayfs stacks at most %d",
 				   im->ref, im->n_layers, OVL_LAYERS_MAX);
-	char **v = xcalloc(im->n_layers + 1, sizeof(char *));
+	char **v = xcalloc(im->n_layers + 2, sizeof(char *));
+	size_t top = 0;
+	if (init)
+		v[top++] = xstrdup(init);
 	for (size_t i = 0; i < im->n_layers; i++) {
 		char chain[IMG_DIGEST_MAX];
 		int r = chain_of(im->layer_dirs[im->n_layers - 1 - i], chain, err);
 		if (r == 0)
-			r = img_layer_short_link(s, chain, &v[i], err);
+			r = img_layer_short_link(s, chain, &v[top + i], err);
 		if (r < 0) {
-			for (size_t k = 0; k < i; k++)
+			for (size_t k = 0; k < top + i; k++)
 				free(v[k]);
 			free(v);
 			return jl_err_wrap(err, "image \"%s\"", im->ref);
@@ -320,8 +374,11 @@ int img_rootfs_mount(struct img_store *s, const struct img_image *im, const stru
 	cleanup_close int store = open(img_store_path(s), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (store < 0)
 		return jl_err_sys(err, "store %s", img_store_path(s));
+	char init[300];
+	snprintf(init, sizeof(init), CONTAINERS_DIR "/%s/" INIT_DIR, id);
+	bool has_init = faccessat(store, init, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	char **links = NULL;
-	int rc = lower_links(s, im, &links, err);
+	int rc = lower_links(s, im, has_init ? init : NULL, &links, err);
 	if (rc < 0)
 		return rc;
 	char rel[300];
@@ -330,7 +387,7 @@ int img_rootfs_mount(struct img_store *s, const struct img_image *im, const stru
 	if (target < 0)
 		rc = jl_err_sys(err, "%s/%s", img_store_path(s), rel);
 	else
-		rc = mount_in_store(store, links, im->n_layers, id, target, err);
+		rc = mount_in_store(store, links, im->n_layers + has_init, id, target, err);
 	free_links(links);
 	return rc < 0 ? jl_err_wrap(err, "container \"%s\"", id) : 0;
 }

@@ -19,6 +19,7 @@ struct jl_global {
 	bool systemd_cgroup;
 	bool rootless;
 	bool cgroup_disabled; /* --cgroup-manager=disabled */
+	const char *store;    /* --store: images and networks; NULL: the default */
 };
 
 enum jl_status {
@@ -168,6 +169,11 @@ struct jl_image_run_opts {
 	const char *workdir, *user, *hostname, *net;
 	const char *entrypoint; /* NULL: the image's; "": none */
 	const char *memory, *cpus, *pids_limit;
+	/* --net bridge (NULL: the default), NAME, macvlan:PARENT: net/ */
+	const char *const *publish; /* -p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp] */
+	size_t n_publish;
+	const char *const *dns; /* --dns: resolv.conf's servers */
+	size_t n_dns;
 	/* runc's flags that keep their meaning in an image run */
 	const char *pid_file, *console_socket;
 	int preserve_fds;
@@ -185,8 +191,8 @@ bool jl_image_exists(const char *store, const char *ref);
 
 /* stop: the image's stop signal (annotation org.opencontainers.image.stopSignal)
  * or TERM, then KILL after timeout_sec; returns once the container is stopped. */
-int jl_container_stop(const struct jl_global *g, const char *id, int timeout_sec,
-		      struct jl_err **err);
+int jl_container_stop(const struct jl_global *g, const char *store, const char *id,
+		      int timeout_sec, struct jl_err **err);
 /* rm: delete the container (force: even a running one) and its files in
  * the store (upper dir, bundle, log).  ENOENT when neither exists. */
 int jl_container_remove(const struct jl_global *g, const char *store, const char *id, bool force,

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "runtime/hooks.h"
+#include "runtime/netbundle.h"
 #include "runtime/process.h"
 #include "runtime/procfs.h"
 #include "runtime/log.h"
@@ -529,7 +530,9 @@ static int record_state(struct jl_creator *c, struct jl_err **err)
 
 static int create_steps(struct jl_creator *c, struct jl_err **err)
 {
-	int r = plan_cgroup(c, err);
+	int r = jl_netbundle_check(c->g, c->spec, err);
+	if (r == 0)
+		r = plan_cgroup(c, err);
 	if (r == 0)
 		r = record_intent(c, err);
 	if (r == 0)
@@ -546,6 +549,9 @@ static int create_steps(struct jl_creator *c, struct jl_err **err)
 		r = write_id_maps(c, c->pid, err);
 	if (r == 0)
 		r = set_oom_score_adj(c, err);
+	/* Before the hooks: a prestart hook sees the container's address. */
+	if (r == 0)
+		r = jl_netbundle_attach(c->g, c->spec, c->o->id, c->pid, &c->net_attached, err);
 	if (r < 0)
 		return r;
 	fill_state(c);
@@ -633,6 +639,10 @@ void jl_creator_abort(struct jl_creator *c)
 			jl_warn("%s", e->msg);
 		jl_err_free(&e);
 		c->cg_created = false;
+	}
+	if (c->net_attached) {
+		jl_netbundle_detach(c->g, c->o->id);
+		c->net_attached = false;
 	}
 	if (c->dir_created) {
 		jl_state_dir_remove(c->g->root, c->o->id, NULL);

@@ -29,6 +29,7 @@ struct jl_creator {
 	char controllers[256]; /* what the cgroup needs enabled */
 	struct cg_handle cg;
 	bool cg_created;
+	bool net_attached; /* org.jaula.net.network: detach on failure */
 	struct cg_bpf_prog devices;
 
 	struct jl_init init;

@@ -39,6 +39,8 @@ struct ir_run {
 	bool prepared, mounted;
 	struct img_user user;
 	int saved_stdio[3];
+	int netns_fd; /* the attached network namespace, or -1 */
+	char netns_path[40];
 };
 
 const char *jl_store_path(const char *store)
@@ -156,6 +158,7 @@ static void fill_overrides(const struct ir_run *x, struct jl_spec_overrides *ov)
 		.root_writable = !x->o->read_only,
 		.hostname = p->hostname,
 		.host_network = p->host_network,
+		.netns_path = x->netns_fd >= 0 ? x->netns_path : NULL,
 		.binds = p->binds,
 		.n_binds = p->n_binds,
 		.memory_limit = p->memory,
@@ -254,6 +257,7 @@ static void spawn_remover(struct ir_run *x)
 	while (pidfd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
 		;
 	jl_container_delete(x->g, x->id, true, NULL);
+	ir_net_down(jl_store_path(x->o->store), x->id);
 	img_rootfs_remove(x->store, x->id, NULL);
 	_exit(0);
 }
@@ -267,11 +271,27 @@ static int create_rootfs(struct ir_run *x, struct jl_err **err)
 	if (r < 0)
 		return r;
 	x->prepared = true;
-	r = img_rootfs_mount(x->store, &x->im, &x->rfs, err);
+	static const char *const name_files[] = {"etc/hosts", "etc/resolv.conf", "etc/hostname",
+						 NULL};
+	if (x->plan.network)
+		r = img_rootfs_add_stubs(&x->rfs, name_files, err);
+	if (r == 0)
+		r = img_rootfs_mount(x->store, &x->im, &x->rfs, err);
 	if (r < 0)
 		return r;
 	x->mounted = true;
 	return resolve_in_root(x, err);
+}
+
+/* After the root: the name files go into the container's directory. */
+static int attach_network(struct ir_run *x, struct jl_err **err)
+{
+	int r = ir_net_up(jl_store_path(x->o->store), x->id, x->rfs.dir, x->o, &x->plan,
+			  &x->netns_fd, err);
+	/* The runtime opens it in this process, before the init exists. */
+	if (r == 0 && x->netns_fd >= 0)
+		snprintf(x->netns_path, sizeof(x->netns_path), "/proc/self/fd/%d", x->netns_fd);
+	return r;
 }
 
 static int run_container(struct ir_run *x, int *status, struct jl_err **err)
@@ -312,6 +332,8 @@ static void unmount_here(struct ir_run *x)
 static void ir_run_free(struct ir_run *x)
 {
 	unmount_here(x);
+	if (x->netns_fd >= 0)
+		close(x->netns_fd);
 	img_user_free(&x->user);
 	img_rootfs_free(&x->rfs);
 	ir_plan_free(&x->plan);
@@ -324,7 +346,7 @@ static void ir_run_free(struct ir_run *x)
 int jl_image_run(const struct jl_global *g, const struct jl_image_run_opts *o, char **id,
 		 int *exit_status, struct jl_err **err)
 {
-	struct ir_run x = {.g = g, .o = o};
+	struct ir_run x = {.g = g, .o = o, .netns_fd = -1};
 	*exit_status = 0;
 	*id = NULL;
 	int r = check_flags(o, err);
@@ -340,8 +362,14 @@ int jl_image_run(const struct jl_global *g, const struct jl_image_run_opts *o, c
 	if (r == 0)
 		r = create_rootfs(&x, err);
 	if (r == 0)
+		r = attach_network(&x, err);
+	if (r == 0)
 		r = run_container(&x, exit_status, err);
 	unmount_here(&x);
+	/* A stopped container's address and ports go back at once (docker
+	 * and podman do the same); a running one keeps them until stop/rm. */
+	if (x.plan.network && (r < 0 || !o->detach))
+		ir_net_down(jl_store_path(o->store), x.id);
 	if (r < 0 && x.prepared) {
 		/* containers/<id> goes; the runtime undid its own part (a
 		 * failed create leaves nothing, a failed start is deleted). */

@@ -28,6 +28,7 @@ struct ir_plan {
 	uint64_t cpu_period;
 	int64_t pids;
 	bool host_network;
+	char *network; /* a network of net/ to attach to; NULL: none or host */
 };
 
 /* Everything that needs neither the root filesystem nor the user: args,
@@ -40,6 +41,14 @@ int ir_plan_make(const struct jl_image_run_opts *o, const struct img_image *im, 
 int ir_plan_env(struct ir_plan *p, const struct jl_image_run_opts *o, const struct img_image *im,
 		const struct img_user *u, struct jl_err **err);
 void ir_plan_free(struct ir_plan *p);
+/* imagerun_net.c: with p->network, a new network namespace attached to
+ * it (its fd in *netns_fd, -1 without) and the name files in dir bound
+ * over the image's; on failure nothing of it is left. */
+int ir_net_up(const char *store, const char *id, const char *dir,
+	      const struct jl_image_run_opts *o, struct ir_plan *p, int *netns_fd,
+	      struct jl_err **err);
+/* Undo every attachment of the container (idempotent; warns on failure). */
+void ir_net_down(const char *store, const char *id);
 /* args joined with spaces (for meta.json and `list`). */
 char *ir_command_line(char *const *args);
 /* The annotation `stop` reads (image-spec conversion.md: Config.StopSignal). */

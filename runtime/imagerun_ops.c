@@ -106,8 +106,8 @@ static int stop_running(const struct jl_global *g, const struct jl_state *st, bo
 	return 0;
 }
 
-int jl_container_stop(const struct jl_global *g, const char *id, int timeout_sec,
-		      struct jl_err **err)
+int jl_container_stop(const struct jl_global *g, const char *store, const char *id,
+		      int timeout_sec, struct jl_err **err)
 {
 	if (!jl_id_valid(id))
 		return jl_err_code(err, EINVAL, "invalid container id \"%s\"", id);
@@ -125,6 +125,9 @@ int jl_container_stop(const struct jl_global *g, const char *id, int timeout_sec
 		/* Never started: nothing to ask nicely. */
 		r = stop_running(g, &st, false, 0, err);
 	jl_state_free(&st);
+	/* Stopped: its address and published ports are free again. */
+	if (r == 0)
+		ir_net_down(jl_store_path(store), id);
 	return r;
 }
 
@@ -161,6 +164,7 @@ int jl_container_remove(const struct jl_global *g, const char *store, const char
 	r = open_store_if_any(store, &s, err);
 	if (r == 0 && s) {
 		struct jl_err *e = NULL;
+		ir_net_down(jl_store_path(store), id);
 		r = img_rootfs_remove(s, id, &e);
 		if (r == -ENOENT) {
 			jl_err_free(&e);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "net/net.h"
 #include "runtime/imagerun.h"
 #include "runtime/util.h"
 
@@ -287,15 +288,24 @@ static int make_limits(const struct jl_image_run_opts *o, struct ir_plan *p, str
 	return 0;
 }
 
+/* none: a namespace of its own with lo only; host: the host's; anything
+ * else (bridge, the default as with docker and podman; a network's name;
+ * macvlan:PARENT) is attached by imagerun_net.c once the store is known. */
 static int make_network(const struct jl_image_run_opts *o, struct ir_plan *p, struct jl_err **err)
 {
-	if (!o->net || !strcmp(o->net, "none"))
-		return 0;
-	if (!strcmp(o->net, "host")) {
-		p->host_network = true;
-		return 0;
+	const char *mode = o->net ? o->net : NET_DEFAULT_NETWORK;
+	bool own = strcmp(mode, "none") && strcmp(mode, "host");
+	if (!own && (o->n_publish || o->n_dns))
+		return jl_err_code(err, EINVAL, "%s: needs a network (--net bridge or NAME), not --net %s",
+				   o->n_publish ? "-p" : "--dns", mode);
+	for (size_t i = 0; i < o->n_publish; i++) {
+		int r = net_port_check(o->publish[i], err);
+		if (r < 0)
+			return r;
 	}
-	return jl_err_code(err, EINVAL, "--net \"%s\": unknown network mode (none or host)", o->net);
+	p->host_network = !strcmp(mode, "host");
+	p->network = own ? xstrdup(mode) : NULL;
+	return 0;
 }
 
 int ir_plan_make(const struct jl_image_run_opts *o, const struct img_image *im, const char *id,
@@ -327,6 +337,7 @@ void ir_plan_free(struct ir_plan *p)
 	vfree(p->annotations);
 	free(p->cwd);
 	free(p->hostname);
+	free(p->network);
 	for (size_t i = 0; i < p->n_binds; i++) {
 		free((char *)p->binds[i].source);
 		free((char *)p->binds[i].destination);

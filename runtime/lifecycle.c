@@ -15,6 +15,7 @@
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/hooks.h"
+#include "runtime/netbundle.h"
 #include "runtime/log.h"
 #include "runtime/notify.h"
 #include "runtime/rootfs.h"
@@ -327,6 +328,8 @@ int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,
 	cleanup_close int dirfd = (st->hooks_mask & (1u << SPEC_HOOK_POSTSTOP))
 					  ? jl_state_dir_open(g->root, st->id, false, NULL)
 					  : -1;
+	if (jl_netbundle_wanted(st->annotations))
+		jl_netbundle_detach(g, st->id);
 	if (dirfd >= 0)
 		run_saved_hooks(dirfd, st, SPEC_HOOK_POSTSTOP, JL_STATUS_STOPPED);
 	return jl_state_dir_remove(g->root, st->id, err);

@@ -147,8 +147,10 @@ static void write_mounts(struct jl_json_writer *w, bool rootless, const struct j
 	jl_jw_end_array(w);
 }
 
-static void write_namespaces(struct jl_json_writer *w, bool rootless, bool host_network)
+static void write_namespaces(struct jl_json_writer *w, bool rootless,
+			     const struct jl_spec_overrides *o)
 {
+	bool host_network = o && o->host_network;
 	static const char *const kinds[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
 	jl_jw_key(w, "namespaces");
 	jl_jw_begin_array(w);
@@ -157,6 +159,8 @@ static void write_namespaces(struct jl_json_writer *w, bool rootless, bool host_
 			continue;
 		jl_jw_begin_object(w);
 		jl_jw_kv_str(w, "type", *k);
+		if (o && o->netns_path && !strcmp(*k, "network"))
+			jl_jw_kv_str(w, "path", o->netns_path);
 		jl_jw_end_object(w);
 	}
 	if (rootless) {
@@ -233,7 +237,7 @@ static void write_linux(struct jl_json_writer *w, bool rootless, uid_t uid, gid_
 		write_limits(w, o);
 		jl_jw_end_object(w);
 	}
-	write_namespaces(w, rootless, o && o->host_network);
+	write_namespaces(w, rootless, o);
 	strs(w, "maskedPaths", masked);
 	strs(w, "readonlyPaths", readonly);
 	jl_jw_key(w, "seccomp");

@@ -36,6 +36,7 @@ struct jl_spec_overrides {
 	bool root_writable; /* the default root is read-only */
 	const char *hostname;
 	bool host_network; /* no network namespace of its own */
+	const char *netns_path; /* join this network namespace (a prepared one) */
 	const struct jl_spec_bind *binds;
 	size_t n_binds;
 	/* linux.resources; 0: unlimited */

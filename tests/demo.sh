@@ -31,7 +31,9 @@ tar -C "$work/rootfs" -cf "$work/busybox.tar" .
 j() { "$jaula" --root "$root" --store "$store" "$@"; }
 echo "demo: importing $work/busybox.tar as the image jaula-demo"
 j image import "$work/busybox.tar" jaula-demo >/dev/null
-echo "demo: jaula run --rm --read-only --hostname jaula jaula-demo sh /demo.sh"
-j run --rm --read-only --hostname jaula --name "jaula-demo-$$" jaula-demo sh /demo.sh
+# --net none: the default bridge network would leave the bridge jaula0 and
+# jaula's nftables table on this machine, and a demo changes nothing.
+echo "demo: jaula run --rm --read-only --net none --hostname jaula jaula-demo sh /demo.sh"
+j run --rm --read-only --net none --hostname jaula --name "jaula-demo-$$" jaula-demo sh /demo.sh
 echo "demo: the container exited and was removed ($(j list -q | wc -l) left," \
 	"$(ls "$store/containers" | wc -l) in the store)."

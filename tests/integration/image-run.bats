@@ -203,14 +203,14 @@ PY
 @test "130 layers fit one mount(2) page; 300 are added one by one (lowerdir+)" {
 	many_layers "$BATS_TEST_TMPDIR/m130" 130
 	jaula image import -q "$BATS_TEST_TMPDIR/m130" m130 >/dev/null
-	run jaula run --rm m130 sh -c 'cat /layers/top; head -1 /proc/mounts'
+	run jaula run --rm --net none m130 sh -c 'cat /layers/top; head -1 /proc/mounts'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 129 ]
 	[[ "${lines[1]}" == *" lowerdir=l/"* ]] || [[ "${lines[1]}" == *",lowerdir=l/"* ]]
 	[ "$(echo "${lines[1]}" | grep -o "[=:]l/[0-9a-f]*" | wc -l)" -eq 130 ]
 	many_layers "$BATS_TEST_TMPDIR/many" 300
 	jaula image import -q "$BATS_TEST_TMPDIR/many" many >/dev/null
-	run jaula run --rm many sh -c 'ls /layers | wc -l; cat /layers/top /layers/1; head -1 /proc/mounts | grep -o "[=:]l/[0-9a-f]*" | wc -l'
+	run jaula run --rm --net none many sh -c 'ls /layers | wc -l; cat /layers/top /layers/1; head -1 /proc/mounts | grep -o "[=:]l/[0-9a-f]*" | wc -l'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" -eq 300 ]  # 299 files and "top"
 	[ "${lines[1]}" = 299 ]    # the top layer's copy wins
@@ -232,8 +232,8 @@ PY
 	[[ "$output" == "overlay / overlay "* ]]
 	[ -e "$STORE/containers/$ID/upper/from-exec" ]
 	run jaula list
-	[[ "${lines[0]}" == *"OWNER"*"IMAGE"*"COMMAND" ]]
-	[[ "${lines[1]}" == "$ID "*running*"bb:latest"*"sh -c echo started"* ]]
+	[[ "${lines[0]}" == *"OWNER"*"IMAGE"*"AGE"*"COMMAND" ]]
+	[[ "${lines[1]}" =~ ^"$ID ".*running.*"bb:latest"\ +[0-9]+s\ +"sh -c echo started" ]]
 	for i in $(seq 50); do grep -q to-stderr "$STORE/containers/$ID/log" && break; sleep 0.1; done
 	run jaula logs "$ID"
 	[ "$status" -eq 0 ]
@@ -397,16 +397,21 @@ PY
 	[ "$output" = writable ]
 }
 
-@test "--net none (default): loopback only; --net host: the test's network" {
+@test "--net none: loopback only; --net host: the test's network; unknown modes are refused" {
 	here=$(readlink /proc/self/ns/net)
-	run jaula run --rm bb sh -c 'ls /sys/class/net; readlink /proc/self/ns/net'
+	run jaula run --rm --net none bb sh -c 'ls /sys/class/net; readlink /proc/self/ns/net'
 	[ "${lines[0]}" = lo ]
+	[ "${#lines[@]}" -eq 2 ]
 	[ "${lines[1]}" != "$here" ]
 	run jaula run --rm --net host bb readlink /proc/self/ns/net
 	[ "$output" = "$here" ]
-	run jaula run --rm --net bridge bb true
+	run jaula run --rm --net nosuchnet bb true
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"--net \"bridge\": unknown network mode (none or host)"* ]]
+	[[ "$output" == *'network "nosuchnet" does not exist'* ]]
+	run jaula run --rm --net none -p 80:80 bb true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"-p: needs a network (--net bridge or NAME), not --net none"* ]]
+	[ "$(store_containers)" -eq 0 ]
 }
 
 @test "--memory, --cpus, --pids-limit: applied, or refused naming the controller" {

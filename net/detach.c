@@ -1,0 +1,122 @@
+/* Undoing attachments: net_detach (the container is removed), the undo of
+ * a failed attach, and reclaiming the addresses of containers that died
+ * without a detach.  Every step tolerates "already gone", so the same
+ * undo works after a crash at any point of an attach or of itself. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+
+#include "net/attach_internal.h"
+#include "runtime/log.h"
+#include "runtime/util.h"
+
+int net_undo_record(struct attach *x, const struct net_record *r, struct jl_err **err)
+{
+	int rc = nat_rules_delete(x->nat, r->comment, err);
+	/* The host end: deleting it takes the container's end too.  A
+	 * macvlan lives only in the container's namespace and goes with it. */
+	if (rc == 0 && r->host_ifname)
+		rc = nl_link_delete(x->nl, r->host_ifname, err);
+	if (rc == 0)
+		rc = net_port_release_all(&x->store, r->id, err);
+	if (rc == 0)
+		rc = net_lease_drop(x->netdir, r->id, err);
+	if (rc == 0)
+		rc = net_record_remove(x->netdir, r->id, err);
+	return rc;
+}
+
+static bool record_stale(struct attach *x, const struct net_record *r)
+{
+	if (r->state == NET_REC_ATTACHING)
+		return true; /* we hold the lock: nobody is attaching it */
+	struct nl_link link;
+	/* A namespace's end of a veth pair takes the other end with it when
+	 * the namespace goes, so a missing host end is a dead container.  A
+	 * macvlan leaves no such trace: its lease stays until rm. */
+	return r->host_ifname && nl_link_get(x->nl, r->host_ifname, &link, NULL) == -ENODEV;
+}
+
+int net_reclaim_stale(struct attach *x, struct jl_err **err)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	int rc = net_record_ids(x->netdir, &ids, &n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct net_record r;
+		if (!strcmp(ids[i], x->id) || net_record_read(x->netdir, ids[i], &r, NULL) < 0)
+			continue;
+		if (record_stale(x, &r)) {
+			jl_debug("network \"%s\": reclaiming %s from container \"%s\"", x->net->name,
+				 r.address, r.id);
+			rc = net_undo_record(x, &r, err);
+		}
+		net_record_free(&r);
+	}
+	net_strv_free(ids, n);
+	return rc;
+}
+
+void net_attach_release(struct attach *x)
+{
+	net_record_free(&x->rec);
+	nat_close(x->nat);
+	nl_close(x->nl);
+	net_network_free(x->net);
+	closep(&x->netdir);
+	closep(&x->lockfd); /* drops the network's lock */
+	net_store_close(&x->store);
+	x->nat = NULL;
+	x->nl = NULL;
+	x->net = NULL;
+}
+
+/* One network: the record of id, or (a crash before the record was
+ * written) only a lease naming it. */
+static int detach_from(struct attach *x, struct jl_err **err)
+{
+	x->netdir = net_network_dir(&x->store, x->net->name, &x->lockfd, err);
+	if (x->netdir < 0)
+		return x->netdir;
+	struct net_record r;
+	int rc = net_record_read(x->netdir, x->id, &r, err);
+	if (rc == 0) {
+		rc = net_undo_record(x, &r, err);
+		net_record_free(&r);
+	} else if (rc == -ENOENT) {
+		rc = net_lease_drop(x->netdir, x->id, err);
+	}
+	closep(&x->netdir);
+	closep(&x->lockfd);
+	return rc;
+}
+
+int net_detach(const char *store, const char *id, struct jl_err **err)
+{
+	struct attach x = {.id = id, .netdir = -1, .lockfd = -1};
+	int rc = net_store_open(store, false, &x.store, err);
+	if (rc == -ENOENT)
+		return 0; /* no store, no networks: nothing attached */
+	struct net_network **all = NULL;
+	size_t n = 0;
+	if (rc == 0)
+		rc = net_store_lock(&x.store, LOCK_SH, err);
+	if (rc == 0)
+		rc = net_networks_read(&x.store, &all, &n, err);
+	if (rc == 0 && n > 0)
+		rc = nl_open(&x.nl, -1, err);
+	if (rc == 0 && n > 0)
+		rc = nat_open(&x.nat, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		x.net = all[i];
+		rc = detach_from(&x, err);
+	}
+	x.net = NULL;
+	if (rc == 0)
+		rc = net_port_release_all(&x.store, id, err);
+	net_network_list_free(all, n);
+	net_attach_release(&x);
+	return rc < 0 ? jl_err_wrap(err, "detach container \"%s\"", id) : 0;
+}
