@@ -9,10 +9,15 @@
  *   benchexec -p N -- CMD ARGS...
  *       Starts N copies of CMD at once ("%i" in an argument becomes the copy's
  *       index) and prints "WALL_NS FAILURES" when all have exited.
+ *   -i FILE   every child reads FILE as stdin (opened afresh per child): a
+ *             CNI plugin takes its configuration there.
+ *   A command may start with NAME=VALUE words, set in that child's
+ *   environment only (as env(1) would, without its extra exec): a CNI
+ *   plugin's CNI_COMMAND differs between the ADD and the DEL of one chain.
  *
- * Children get /dev/null as stdin and stdout (a detached container's init
- * inherits them: a pipe there would keep the caller waiting) and inherit
- * stderr.  Exit status: 0 when every command exited 0, 1 otherwise, 2 on a
+ * Children get /dev/null (or -i FILE) as stdin and /dev/null as stdout (a
+ * detached container's init inherits them: a pipe there would keep the
+ * caller waiting) and inherit stderr.  Exit status: 0 when every command exited 0, 1 otherwise, 2 on a
  * usage error.
  */
 #include <errno.h>
@@ -41,7 +46,7 @@ static uint64_t now_ns(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: benchexec [-n N] -- CMD... [--then CMD...]...\n"
+	fprintf(stderr, "usage: benchexec [-i FILE] [-n N] -- [NAME=VALUE...] CMD... [--then CMD...]...\n"
 			"       benchexec -p N -- CMD...   (%%i in CMD = copy index)\n");
 	exit(2);
 }
@@ -62,15 +67,40 @@ static int parse_chain(char **argv, struct chain *c)
 	return c->cmd[0][0] ? 0 : -1;
 }
 
+static const char *stdin_file;
+
 static void child_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR);
 	if (fd < 0)
 		_exit(127);
-	dup2(fd, 0);
+	if (stdin_file) {
+		int in = open(stdin_file, O_RDONLY);
+		if (in < 0) {
+			fprintf(stderr, "benchexec: %s: %s\n", stdin_file, strerror(errno));
+			_exit(127);
+		}
+		dup2(in, 0);
+		if (in > 2)
+			close(in);
+	} else {
+		dup2(fd, 0);
+	}
 	dup2(fd, 1);
 	if (fd > 2)
 		close(fd);
+}
+
+/* A leading NAME=VALUE word (NAME a shell identifier). */
+static int is_assignment(const char *w)
+{
+	const char *eq = strchr(w, '=');
+	if (!eq || eq == w || !(w[0] == '_' || (w[0] >= 'A' && w[0] <= 'Z') || (w[0] >= 'a' && w[0] <= 'z')))
+		return 0;
+	for (const char *p = w; p < eq; p++)
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
 }
 
 static pid_t spawn(char **argv)
@@ -79,6 +109,8 @@ static pid_t spawn(char **argv)
 	if (pid != 0)
 		return pid;
 	child_stdio();
+	while (argv[0] && argv[1] && is_assignment(argv[0]))
+		putenv(*argv++);
 	execvp(argv[0], argv);
 	fprintf(stderr, "benchexec: exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
@@ -182,8 +214,10 @@ int main(int argc, char **argv)
 {
 	long n = 1, par = 0;
 	int opt;
-	while ((opt = getopt(argc, argv, "+n:p:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "+n:p:i:")) != -1) {
+		if (opt == 'i')
+			stdin_file = optarg;
+		else if (opt == 'n')
 			n = strtol(optarg, NULL, 10);
 		else if (opt == 'p')
 			par = strtol(optarg, NULL, 10);

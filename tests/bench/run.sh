@@ -11,7 +11,11 @@
 #   BENCH_N=ROUNDS      timed rounds per figure (default 150; parallel: N/10)
 #   BENCH_QUICK=1       smoke run: 5 rounds, 1 warm-up, no profile
 #   BENCH_PROFILE=0     skip the strace/perf profile appended to RESULTS.md
-#   BENCH_ONLY="run exec"  only these figures (keys: see lib/figures.sh)
+#   BENCH_ONLY="run exec"  only these figures (keys: see lib/figures.sh;
+#                       images and networks: img_import img_run img_size
+#                       net_setup net_run, see lib/peers.sh)
+#   BENCH_SLOW_N=ROUNDS rounds of img_import and img_run (default BENCH_N/3)
+#   BENCH_BIG_MB=MiB    size of img_size's big image (default 1024)
 #   BENCH_RESULTS=DIR   write RESULTS.md and results.png there instead
 #   JAULA=PATH          the jaula binary (default build/jaula)
 set -u
@@ -28,6 +32,7 @@ fi
 # shellcheck source=lib/prepare.sh
 . "$here/lib/prepare.sh"
 bench_prepare || exit 1
+bench_prepare_peers
 unshare -m -n --propagation private -- "$here/lib/in-ns.sh" bench
 rc=$?
 [ $rc = 130 ] && echo "bench: interrupted; containers, cgroups and mounts cleaned up" >&2

@@ -23,6 +23,8 @@ chart() {
 	rm -rf "$dir" && mkdir -p "$dir"
 	for key in "${FIGURES[@]}"; do
 		case ${FIG_KIND[$key]} in measured | derived) ;; *) continue ;; esac
+		# figures 7 and 8 have other columns: only in the second table
+		[ -n "${FIG_TABLE[$key]:-}" ] && continue
 		chart_data "$key" >"$dir/$key.dat"
 		[ -s "$dir/$key.dat" ] && panels+=("$key")
 	done

@@ -1,10 +1,8 @@
 # The figures (sourced).  Each `fig_KEY COLUMN` sets SAMPLE; see harness.sh.
 # Adding one: write fig_KEY (and hooks if it needs a running container),
-# then one `figure` line at the bottom.  E.g. figure 7, once images exist:
-#   fig_image_available() { [ "$1" = jaula ] || [ "$1" = jaula-nocg ] ||
-#           { NA_REASON="n/a (no images)"; return 1; }; }
-#   fig_image() { rt_argv "$1" && new_id; time_cmd "${RT_ARGV[@]}" run busybox /bin/true; }
-#   figure image "$BENCH_N" ms "7. image: jaula run IMAGE"   (instead of its placeholder)
+# then one `figure` line at the bottom.  Figures 7 (images) and 8 (networks)
+# compare jaula with other peers (umoci, podman, CNI): lib/peers.sh, keys
+# img_import img_run img_size net_setup net_run, in the second table.
 # shellcheck source=harness.sh
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
@@ -163,6 +161,7 @@ figure exec "$BENCH_N" ms "4. exec /bin/true"
 figure rss_run "$BENCH_N" KiB "5. peak RSS, run"
 figure rss_exec "$BENCH_N" KiB "5. peak RSS, exec"
 figure memmax 2 KiB "6. smallest memory.max for run echo ok (QEMU guest, bisection)"
-placeholder "7. image: jaula run IMAGE" "n/a: images not implemented in jaula yet"
-placeholder "8. network: bridge + port publish" "n/a: networking not implemented in jaula yet"
+# 7. images and 8. networks: their own table (jaula against its peers)
+# shellcheck source=peers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/peers.sh"
 placeholder "9. sandbox -- /bin/true" "n/a: sandbox not implemented in jaula yet"

@@ -7,10 +7,14 @@
 # Register it with `figure KEY ROUNDS UNIT "TITLE"`; rows computed from
 # another figure's samples with `derived` or `count_row`; rows that are not
 # measured (yet) with `placeholder "TITLE" "WORD: reason"` (WORD fills the
-# cells: "n/a", "TODO").
+# cells: "n/a", "TODO").  A figure whose peers are not the runtimes (jaula
+# against umoci, podman, CNI: lib/peers.sh) sets FIG_COLS[KEY]="jaula peer"
+# and goes to the report's second table (FIG_TABLE[KEY]=peers).  A setup
+# hook may set SETUP_NA to say why it failed.
 
 FIGURES=()
 declare -A FIG_TITLE=() FIG_UNIT=() FIG_KIND=() FIG_ROUNDS=() FIG_NOTE=() FIG_EXPR=()
+declare -A FIG_COLS=() FIG_TABLE=()
 declare -A NA=()      # NA[KEY.RT] = why the cell is empty
 declare -A FAILS=()   # FAILS[KEY.RT] = samples lost to a runtime failure
 
@@ -56,14 +60,27 @@ take_sample() {
 	fi
 }
 
+# fig_columns KEY: FIG_COLUMNS=(the figure's columns, in round order).
+fig_columns() {
+	if [ -n "${FIG_COLS[$1]:-}" ]; then
+		read -ra FIG_COLUMNS <<<"${FIG_COLS[$1]}"
+	else
+		FIG_COLUMNS=("${COLUMNS[@]}")
+	fi
+}
+
 run_figure() {
-	local key=$1 rt round cols=()
+	local key=$1 rt round cols=() all
 	echo "bench: ${FIG_TITLE[$key]} (${FIG_ROUNDS[$key]} rounds)" >&2
+	fig_columns "$key"
+	all=("${FIG_COLUMNS[@]}")
+	SETUP_NA=''
 	if declare -F "fig_${key}_setup" >/dev/null && ! "fig_${key}_setup"; then
-		for rt in "${COLUMNS[@]}"; do NA[$key.$rt]="setup failed"; done
+		for rt in "${all[@]}"; do NA[$key.$rt]=${SETUP_NA:-setup failed}; done
+		declare -F "fig_${key}_teardown" >/dev/null && "fig_${key}_teardown"
 		return
 	fi
-	for rt in "${COLUMNS[@]}"; do
+	for rt in "${all[@]}"; do
 		NA_REASON=''
 		if declare -F "fig_${key}_available" >/dev/null && ! "fig_${key}_available" "$rt"; then
 			NA[$key.$rt]=${NA_REASON:-n/a}
@@ -83,7 +100,8 @@ run_figure() {
 
 skip_figure() {
 	local rt
-	for rt in "${COLUMNS[@]}"; do NA[$1.$rt]="skipped"; done
+	fig_columns "$1"
+	for rt in "${FIG_COLUMNS[@]}"; do NA[$1.$rt]="skipped"; done
 }
 
 # Derived figures read their source's samples once it has run.

@@ -22,6 +22,8 @@ cleanup() {
 		rt_delete_all "$rt"
 	done
 	floor_target_stop
+	# figures 7 and 8 (lib/peers.sh): image containers, podman, the netns
+	declare -F peers_cleanup >/dev/null && peers_cleanup
 	cg_cleanup
 	cd / && umount -l "$BENCH_WORK" 2>/dev/null && rmdir "$BENCH_WORK" 2>/dev/null
 }

@@ -65,6 +65,7 @@ table() {
 	for rt in "${COLUMNS[@]}" "${RATIOS[@]}"; do printf -- '---|'; done
 	printf '\n'
 	for key in "${FIGURES[@]}"; do
+		[ -n "${FIG_TABLE[$key]:-}" ] && continue # figures 7 and 8: peer_table
 		row="| ${FIG_TITLE[$key]} | ${FIG_UNIT[$key]} |"
 		case ${FIG_KIND[$key]} in
 		placeholder)
@@ -83,6 +84,118 @@ table() {
 		esac
 		echo "$row"
 	done
+}
+
+# --- figures 7 and 8: jaula against its peers (lib/peers.sh) ---------------------
+
+# diff_med KEY A B: median over rounds of A's sample - B's sample of the
+# same round (figure 8b: what --net bridge adds).
+diff_med() {
+	local a b r
+	a=$(samples_file "$1" "$2") b=$(samples_file "$1" "$3")
+	[ -s "$a" ] && [ -s "$b" ] || { echo -; return; }
+	awk 'NR == FNR { a[$1] = $2; next } ($1 in a) { print $1, a[$1] - $2 }' "$a" "$b" \
+		>"$BENCH_WORK/diff.tmp"
+	r=$(stats "$BENCH_WORK/diff.tmp")
+	echo "${r%% *}"
+}
+
+# peer_compare KEY: jaula against peer, as the ratio or the difference.
+peer_compare() {
+	if [ "${FIG_CMP[$1]}" = diff ]; then
+		local d
+		d=$(diff_med "$1" jaula peer)
+		[ "$d" = - ] && { echo -; return; }
+		awk -v d="$d" -v u="${FIG_UNIT[$1]}" 'BEGIN { printf("%+.2f %s", d, u) }'
+	else
+		ratio_cell "$1" jaula peer
+	fi
+}
+
+# peer_goal_text KEY: the issue's goal, e.g. "≥ 2×".
+peer_goal_text() {
+	local op lim
+	read -r op lim <<<"${FIG_GOAL[$1]}"
+	case $op in
+	ge) echo "≥ ${lim}×" ;;
+	le) echo "≤ ${lim}×" ;;
+	flat) echo "flat: within ±$(awk -v l="$lim" 'BEGIN { print l * 100 }')%" ;;
+	diffle) echo "adds ≤ $lim ${FIG_UNIT[$1]}" ;;
+	esac
+}
+
+# peer_verdict KEY: **met**, **missed** or n/a (why).
+peer_verdict() {
+	local op lim v
+	read -r op lim <<<"${FIG_GOAL[$1]}"
+	if [ "$op" = diffle ]; then v=$(diff_med "$1" jaula peer); else v=$(ratio "$1" jaula peer); fi
+	if [ "$v" = - ]; then
+		local na=${NA[$1.jaula]:-${NA[$1.peer]:-no data}}
+		case $na in n/a*) echo "$na" ;; *) echo "n/a ($na)" ;; esac
+	elif awk -v v="$v" -v l="$lim" -v op="$op" 'BEGIN {
+		if (op == "ge") ok = v >= l; else if (op == "le" || op == "diffle") ok = v <= l
+		else ok = (v - 1 <= l && 1 - v <= l)
+		exit !ok }'; then
+		echo "**met**"
+	else
+		echo "**missed**"
+	fi
+}
+
+peer_table() {
+	local key
+	echo "| figure | unit | jaula | peer | peer is | jaula vs peer | goal | goal met? |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for key in "${FIGURES[@]}"; do
+		[ "${FIG_TABLE[$key]:-}" = peers ] || continue
+		echo "| ${FIG_TITLE[$key]} | ${FIG_UNIT[$key]} | $(cell "$key" jaula) | $(cell "$key" peer) |" \
+			"${FIG_PEER[$key]} | $(peer_compare "$key") | $(peer_goal_text "$key") | $(peer_verdict "$key") |"
+	done
+}
+
+peer_targets() {
+	local key
+	for key in "${FIGURES[@]}"; do
+		[ "${FIG_TABLE[$key]:-}" = peers ] || continue
+		echo "- ${FIG_TITLE[$key]%% (*}: jaula $(peer_goal_text "$key") against ${FIG_PEER[$key]}: $(peer_verdict "$key") ($(peer_compare "$key"))"
+	done
+}
+
+# peers_ran: whether a figure of the second table ran (not BENCH_ONLY-skipped).
+peers_ran() {
+	local key
+	for key in "${FIGURES[@]}"; do
+		[ "${FIG_TABLE[$key]:-}" = peers ] && [ "${NA[$key.jaula]:-}" != skipped ] && return 0
+	done
+	return 1
+}
+
+# peer_conditions: the lines below, less those of figures BENCH_ONLY skipped.
+peer_conditions() {
+	local line k
+	peer_conditions_all | while IFS= read -r line; do
+		case $line in
+		"- 7a:"*) k=img_import ;;
+		"- 7b:"*) k=img_run ;;
+		"- 7c:"*) k=img_size ;;
+		"- 8a:"*) k=net_setup ;;
+		"- 8b:"*) k=net_run ;;
+		*) k='' ;;
+		esac
+		[ -n "$k" ] && [ "${NA[$k.jaula]:-}" = skipped ] && continue
+		printf '%s\n' "$line"
+	done
+}
+
+peer_conditions_all() {
+	cat <<EOF
+- images and networks (second table): columns "jaula" and "peer", interleaved jaula, peer, jaula, peer... after $BENCH_WARMUP warm-up round(s); $BENCH_SLOW_N rounds for 7a and 7b (umoci and podman take seconds a round), $BENCH_N for 7c, 8a and 8b; cells median (min–max); "jaula vs peer" is the median of per-round ratios (8b: of per-round differences).  All inside the bench's private mount and network namespaces, every store on its tmpfs.
+- 7a: one generated OCI layout (tests/bench/lib/mkimage.py, no downloads): busybox-static rootfs, 24 MiB in 6 incompressible files, 3000 small text files, and a layer with a whiteout, an opaque dir, 20 hardlinks and 20 symlinks: 4 layers tar+gzip, $(awk -v b="${IMG_BYTES:-0}" 'BEGIN { printf "%.1f", b / 1e6 }') MB uncompressed (the MB of MB/s: 10^6 bytes of layer tar), $(du -sm "$IMG_LAYOUT" 2>/dev/null | cut -f1) MiB as a layout.  jaula: \`jaula --store FRESH image import -q LAYOUT bench:multi\` (verifies and stores the blobs, unpacks every layer) into a fresh store each round; umoci: \`umoci unpack --image LAYOUT:multi FRESH\` ($(umoci --version 2>/dev/null)) as root.
+- 7b: \`jaula run --rm --net none bench:multi true\` (cgroupfs, cgroups on) vs $(podman --version 2>/dev/null) on the same image, loaded from the oci-archive \`jaula image export\` writes: \`podman --root/--runroot/--tmpdir (private, on the tmpfs) --storage-driver overlay --cgroup-manager cgroupfs --events-backend none --runtime runc run --rm --network none --cgroup-parent /TAG-podman --ulimit nofile=1024:1024 --ulimit nproc=4096:4096\`, with a private containers.conf (pids_limit 0: this cgroup2 has no pids controller) and storage.conf (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF).  runc, not crun: crun 1.8's cgroupfs manager fails here (no CAP_SYS_RESOURCE, see above).  The ulimits: podman's defaults raise RLIMIT_NOFILE/NPROC, which fails here for the same reason; 1024 open files is what runc spec sets too.
+- 7c: the same \`jaula run --rm --net none IMAGE true\` of two 2-layer images: busybox + a $BENCH_BIG_MB MiB layer (16 MiB files of zeros; generated once in build/bench/ and reused) vs busybox + a one-file layer; both unpacked in the store before the rounds.
+- 8a: jaula: \`jaula network connect bridge ID --netns NS\` then \`jaula network disconnect ID\` (two execs; bridge jaula0, 10.87.0.0/16, masquerade with nftables); CNI: /usr/lib/cni/bridge (containernetworking-plugins $(dpkg-query -W -f '${Version}' containernetworking-plugins 2>/dev/null)) ADD then DEL, the config on stdin and CNI_* in the environment as a CNI runtime passes them (no shell in between): bridge cni0, isGateway, ipMasq (iptables), host-local IPAM on the same 10.87.0.0/16 with its dataDir on the tmpfs.  NS: a sleeper in its own network namespace; bridges and rules made on first use fall in the warm-up round.  tests/tools/netbench.sh also shows jaula's in-process cost (no exec).
+- 8b: \`jaula run --rm --net bridge bench:small true\` vs \`--net none\`: the difference is what a veth pair, an address, a route and the NAT rule cost per container, setup and teardown.
+EOF
 }
 
 # target KEY OTHER OP LIMIT "TEXT": one line of the targets list.
@@ -116,6 +229,8 @@ targets() {
 	fi
 	target par_tput crun ge 1.0 "$BENCH_PAR in parallel, throughput ≥ crun"
 	target exec crun le 0.8 "exec /bin/true ≤ 0.8× crun"
+	peers_ran && peer_targets
+	true
 }
 
 # The commit build/jaula most likely came from, and whether the tree differs.
@@ -142,6 +257,7 @@ conditions() {
 EOF
 	# figure 6 ran in a VM under other conditions: its own line, when it ran
 	if declare -F memmax_conditions >/dev/null; then memmax_conditions; fi
+	if peers_ran; then peer_conditions; fi
 }
 
 report_write() {
@@ -157,6 +273,10 @@ report_write() {
 		echo "## Results"
 		echo
 		table
+		echo
+		echo "### Images and networks: jaula against its peers"
+		echo
+		peer_table
 		echo
 		echo "## Targets"
 		echo
