@@ -15,6 +15,7 @@
 #include <sys/file.h>
 
 #include "net/attach_internal.h"
+#include "runtime/log.h"
 #include "runtime/util.h"
 
 static bool id_valid(const char *id)
@@ -169,6 +170,17 @@ static int make_veth(struct attach *x, struct jl_err **err)
 	net_mac_from_v4(&ip.v4, mac);
 	rc = nl_veth_create(x->nl, x->rec.host_ifname, br.index, x->rec.ifname, x->netns_fd, mac,
 			    err);
+	struct nl_link old;
+	if (rc == -EEXIST && nl_link_get(x->nl, x->rec.host_ifname, &old, NULL) == 0) {
+		/* The host end of an earlier container of this id whose
+		 * namespace the kernel is still tearing down
+		 * (net_detach_dead): no record names it any more. */
+		jl_debug("veth %s of a dead container: deleting it", x->rec.host_ifname);
+		rc = nl_link_delete(x->nl, x->rec.host_ifname, err);
+		if (rc == 0)
+			rc = nl_veth_create(x->nl, x->rec.host_ifname, br.index, x->rec.ifname,
+					    x->netns_fd, mac, err);
+	}
 	if (rc == -EEXIST)
 		return jl_err_code(err, EEXIST, "veth %s or the container's %s exists already",
 				   x->rec.host_ifname, x->rec.ifname);

@@ -16,6 +16,7 @@ struct attach {
 	struct nat *nat;
 	struct net_record rec;
 	bool made; /* a lease was taken: undo on failure */
+	bool ns_gone; /* detach of a dead container: its veth goes with its namespace */
 	int parent_index; /* macvlan */
 	struct net_prefix parent_addr;
 	bool has_parent_addr;

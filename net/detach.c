@@ -17,7 +17,7 @@ int net_undo_record(struct attach *x, const struct net_record *r, struct jl_err 
 	int rc = nat_rules_delete(x->nat, r->comment, err);
 	/* The host end: deleting it takes the container's end too.  A
 	 * macvlan lives only in the container's namespace and goes with it. */
-	if (rc == 0 && r->host_ifname)
+	if (rc == 0 && r->host_ifname && !x->ns_gone)
 		rc = nl_link_delete(x->nl, r->host_ifname, err);
 	if (rc == 0)
 		rc = net_port_release_all(&x->store, r->id, err);
@@ -93,9 +93,9 @@ static int detach_from(struct attach *x, struct jl_err **err)
 	return rc;
 }
 
-int net_detach(const char *store, const char *id, struct jl_err **err)
+static int detach(const char *store, const char *id, bool ns_gone, struct jl_err **err)
 {
-	struct attach x = {.id = id, .netdir = -1, .lockfd = -1};
+	struct attach x = {.id = id, .netdir = -1, .lockfd = -1, .ns_gone = ns_gone};
 	int rc = net_store_open(store, false, &x.store, err);
 	if (rc == -ENOENT)
 		return 0; /* no store, no networks: nothing attached */
@@ -119,4 +119,20 @@ int net_detach(const char *store, const char *id, struct jl_err **err)
 	net_network_list_free(all, n);
 	net_attach_release(&x);
 	return rc < 0 ? jl_err_wrap(err, "detach container \"%s\"", id) : 0;
+}
+
+int net_detach(const char *store, const char *id, struct jl_err **err)
+{
+	return detach(store, id, false, err);
+}
+
+/* Deleting a veth waits for RCU grace periods in the kernel (15-40 ms
+ * here, most of what a network costs a short container); when the
+ * container's namespace dies the kernel deletes the pair itself, batched
+ * and off our path.  So for a dead container only the rules, port claims,
+ * lease and record go here.  A new attach that finds the old host end
+ * still dying under the same name deletes it then (attach.c). */
+int net_detach_dead(const char *store, const char *id, struct jl_err **err)
+{
+	return detach(store, id, true, err);
 }

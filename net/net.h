@@ -146,6 +146,10 @@ void net_attachment_free(struct net_attachment *a);
  * Idempotent: nothing attached is success; works from the records alone,
  * so after a crash at any step too. */
 int net_detach(const char *store, const char *id, struct jl_err **err);
+/* The same for a container whose network namespace is gone or going (it
+ * has stopped and nothing else holds the namespace): its veth is left to
+ * the kernel, which deletes it with the namespace, off the caller's path. */
+int net_detach_dead(const char *store, const char *id, struct jl_err **err);
 
 /* A new network namespace, not entered by the caller: its fd (O_CLOEXEC).
  * For a container made from an image, attach this before the container

@@ -367,7 +367,11 @@ int jl_image_run(const struct jl_global *g, const struct jl_image_run_opts *o, c
 		r = run_container(&x, exit_status, err);
 	unmount_here(&x);
 	/* A stopped container's address and ports go back at once (docker
-	 * and podman do the same); a running one keeps them until stop/rm. */
+	 * and podman do the same); a running one keeps them until stop/rm.
+	 * Our hold on its namespace goes first, so that the kernel takes
+	 * the veth with it. */
+	if (x.netns_fd >= 0 && (r < 0 || !o->detach))
+		closep(&x.netns_fd);
 	if (x.plan.network && (r < 0 || !o->detach))
 		ir_net_down(jl_store_path(o->store), x.id);
 	if (r < 0 && x.prepared) {

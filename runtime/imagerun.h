@@ -47,7 +47,8 @@ void ir_plan_free(struct ir_plan *p);
 int ir_net_up(const char *store, const char *id, const char *dir,
 	      const struct jl_image_run_opts *o, struct ir_plan *p, int *netns_fd,
 	      struct jl_err **err);
-/* Undo every attachment of the container (idempotent; warns on failure). */
+/* Undo every attachment of a stopped container (idempotent; warns on
+ * failure); its veth goes with its namespace (net_detach_dead). */
 void ir_net_down(const char *store, const char *id);
 /* args joined with spaces (for meta.json and `list`). */
 char *ir_command_line(char *const *args);

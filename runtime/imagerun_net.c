@@ -79,7 +79,7 @@ int ir_net_up(const char *store, const char *id, const char *dir,
 void ir_net_down(const char *store, const char *id)
 {
 	struct jl_err *e = NULL;
-	if (net_detach(store, id, &e) < 0)
+	if (net_detach_dead(store, id, &e) < 0)
 		jl_warn("container \"%s\": network: %s", id, e->msg);
 	jl_err_free(&e);
 }

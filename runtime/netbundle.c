@@ -113,7 +113,7 @@ int jl_netbundle_attach(const struct jl_global *g, const struct spec *s, const c
 void jl_netbundle_detach(const struct jl_global *g, const char *id)
 {
 	struct jl_err *e = NULL;
-	if (net_detach(store_of(g), id, &e) < 0)
+	if (net_detach_dead(store_of(g), id, &e) < 0)
 		jl_warn("container \"%s\": network: %s", id, e->msg);
 	jl_err_free(&e);
 }

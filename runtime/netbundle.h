@@ -26,7 +26,8 @@ int jl_netbundle_check(const struct jl_global *g, const struct spec *s, struct j
  * may need undoing.  No annotation: nothing. */
 int jl_netbundle_attach(const struct jl_global *g, const struct spec *s, const char *id,
 			pid_t pid, bool *attached, struct jl_err **err);
-/* Undo it (delete, a failed create); idempotent. */
+/* Undo it (delete, a failed create: the init is dead, its veth goes with
+ * its namespace); idempotent. */
 void jl_netbundle_detach(const struct jl_global *g, const char *id);
 /* Whether state annotations ask for a network (key, value, ..., NULL). */
 bool jl_netbundle_wanted(char *const *annotations);

@@ -52,6 +52,13 @@ ctr_addr() {
 	[ "${lines[4]}" = "192.0.2.1 hi" ]
 	assert_net_clean "$a"
 	[ -z "$(ls "$STORE/containers")" ]
+	# The same name again at once, while the kernel may still be taking
+	# the first one's veth down: the old host end is replaced.
+	for i in 1 2 3; do
+		run jaula run --rm --name c1 bb sh -c 'echo hi | nc -w 2 192.0.2.2 7'
+		[ "$output" = "192.0.2.1 hi" ]
+	done
+	assert_net_clean
 }
 
 @test "run -d -p: reachable from outside and the host's loopback; a taken port fails cleanly; stop frees it" {

@@ -154,8 +154,14 @@ send() {
 # Nothing of the net room may remain: no veth, no jaula rule, no lease, no
 # attachment record, and no file of the store naming a container address.
 assert_net_clean() {
-	local links rules
-	links=$(ip -o link show | awk -F': ' '{print $2}' | grep -E '^jv' || true)
+	local links rules i
+	# The veth of a stopped container goes with its namespace, which the
+	# kernel tears down in the background (net_detach_dead): give it time.
+	for i in $(seq 150); do
+		links=$(ip -o link show | awk -F': ' '{print $2}' | grep -E '^jv' || true)
+		[ -z "$links" ] && break
+		sleep 0.02
+	done
 	[ -z "$links" ] || { echo "veths left: $links"; return 1; }
 	rules=$(nft list table inet jaula 2>/dev/null | grep -E 'comment "jaula ctr' || true)
 	[ -z "$rules" ] || { echo "container rules left: $rules"; return 1; }
