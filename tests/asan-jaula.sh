@@ -12,7 +12,7 @@ args=("$@")
 i=0 cmd=
 while [ "$i" -lt $# ]; do # global options come before the command
 	case ${args[$i]} in
-	--root | --log | --log-format | --cgroup-manager) i=$((i + 2)) ;;
+	--root | --store | --log | --log-format | --log-level | --cgroup-manager | --criu) i=$((i + 2)) ;;
 	-*) i=$((i + 1)) ;;
 	*)
 		cmd=${args[$i]}
