@@ -16,17 +16,21 @@ int net_store_open(const char *store, bool create, struct net_store *s, struct j
 	*s = (struct net_store)NET_STORE_INIT;
 	const char *root = store && *store ? store : NET_DEFAULT_STORE;
 	s->path = xasprintf("%s/networks", root);
+	/* On failure s holds nothing: callers that find no store return
+	 * without closing it. */
 	if (create) {
 		int r = jl_mkdir_p(s->path, 0700, err);
-		if (r < 0)
+		if (r < 0) {
+			net_store_close(s);
 			return r;
+		}
 	}
 	s->dirfd = open(s->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {
 		int e = errno;
-		if (e == ENOENT && !create)
-			return -ENOENT;
-		return jl_err_set(err, e, "open %s", s->path);
+		int r = e == ENOENT && !create ? -ENOENT : jl_err_set(err, e, "open %s", s->path);
+		net_store_close(s);
+		return r;
 	}
 	return 0;
 }
