@@ -27,6 +27,7 @@ int cmd_stop(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logs(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_network(struct cli_ctx *ctx, int argc, char **argv); /* cmd_network.c */
+int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv); /* cmd_sandbox.c */
 
 /* Commands with subcommands (`image`, `network`): one table each. */
 struct cli_subcommand {

@@ -43,6 +43,7 @@ static const struct command commands[] = {
 	{"rm", cmd_rm, false, "remove a container made from an image"},
 	{"logs", cmd_logs, false, "print what a detached container wrote"},
 	{"network", cmd_network, false, "create, list, inspect and remove networks"},
+	{"sandbox", cmd_sandbox, true, "run an untrusted program deny-by-default, with limits"},
 };
 
 static void print_version(void)

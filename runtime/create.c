@@ -182,6 +182,7 @@ static int prepare_namespaces(struct jl_creator *c, struct jl_err **err)
 	if (!in->two_step)
 		for (int t = 0; t < NS__COUNT; t++)
 			in->cloned_ns[t] = in->create_ns[t] && t != NS_CGROUP && t != NS_TIME;
+	in->private_after_maps = in->cloned_ns[NS_USER] && geteuid() != 0;
 	return 0;
 }
 
@@ -334,8 +335,11 @@ static int clone_init(struct jl_creator *c, struct jl_err **err)
 static int write_id_maps(struct jl_creator *c, pid_t pid, struct jl_err **err)
 {
 	const struct spec_linux *l = &c->spec->lnx;
+	/* An unprivileged writer may only map its own gid once setgroups is
+	 * denied (user_namespaces(7)): the caller's supplementary groups could
+	 * otherwise be dropped to reach files they deny. */
 	int r = ns_write_id_maps(pid, l->uid_mappings.v, l->uid_mappings.n, l->gid_mappings.v,
-				 l->gid_mappings.n, false, err);
+				 l->gid_mappings.n, geteuid() != 0, err);
 	if (r < 0)
 		return jl_err_wrap(err, "config.json: linux.uidMappings/gidMappings");
 	r = sync_send(c->sync_fd, SYNC_USERNS_DONE, 0, NULL, 0, -1);

@@ -163,6 +163,8 @@ static int enter_namespaces(struct jl_init *c, struct jl_err **err)
 		int r = wait_runtime(c, SYNC_USERNS_DONE, err);
 		if (r < 0)
 			return r;
+		if (c->private_after_maps)
+			stay_private();
 	}
 	return join_paths(c, false, err);
 }
@@ -481,11 +483,20 @@ void jl_init_main(struct jl_init *c)
 	struct jl_err *err = NULL;
 	char *exe = NULL;
 	close_parent_fds(c);
-	stay_private();
+	/* Non-dumpable from the first instruction (CVE-2016-9962), except
+	 * for an unprivileged runtime's new user namespace: it writes our id
+	 * maps through /proc/PID, whose files a non-dumpable process keeps
+	 * for the host's root.  Until then we run as that runtime's own uid
+	 * holding nothing it does not hold (its fds are closed above), and
+	 * enter_namespaces hides us once the maps are in. */
+	if (!c->private_after_maps)
+		stay_private();
 	jl_process_forget_environ();
 	die_with_runtime(c);
 	umask(0);
 	if (init_steps(c, &exe, &err) == 0) {
+		if (c->reaper)
+			jl_init_reap_and_exec(c, exe);
 		execve(exe, c->argv, c->envp);
 		jl_err_sys(&err, "exec \"%s\"", exe);
 	}

@@ -38,6 +38,10 @@ struct jl_init {
 	int join_fd[NS__COUNT]; /* opened and type-checked "path" namespaces, or -1 */
 	bool create_ns[NS__COUNT];
 	bool cloned_ns[NS__COUNT]; /* created by clone3 itself (fast path) */
+	/* An unprivileged runtime writes the id maps of a user namespace
+	 * clone3 made through /proc/PID, which it cannot open while the init
+	 * is non-dumpable: then (only) the init hides after the maps. */
+	bool private_after_maps;
 	bool two_step;             /* join first, then unshare, fork for a new pid ns */
 
 	struct jl_procfs proc; /* opened by the init itself, before the config's mounts */
@@ -60,9 +64,17 @@ struct jl_init {
 	/* parent-only fds the child must close first (locks, cgroup, ...) */
 	int parent_fds[8];
 	int n_parent_fds;
+
+	/* jaula sandbox: stay pid 1 as a reaper and run the program as its
+	 * child (init_reaper.c); set by the caller before jl_creator_create. */
+	bool reaper;
 };
 
 /* Runs in the child; never returns. */
 __attribute__((noreturn)) void jl_init_main(struct jl_init *c);
+/* Fork the program (execve of exe) and reap every process of the pid
+ * namespace until it exits; then report its wait status to the runtime
+ * (SYNC_EXIT_STATUS) and exit.  Returns only when fork fails. */
+void jl_init_reap_and_exec(struct jl_init *c, const char *exe);
 
 #endif

@@ -354,7 +354,11 @@ int jl_rootfs_plan_build(const struct spec *s, const char *bundle, bool no_pivot
 		p->n_mounts = i + 1;
 		struct jl_mount_entry *e = &p->mounts[i];
 		r = plan_mount(s, &s->mounts[i], i, bundle, e, err);
-		if (r == 0 && e->kind == JL_MOUNT_BIND && e->tree < 0 && p->userns)
+		/* An unprivileged caller cannot clone a tree of its own mount
+		 * namespace (EPERM), and its init, mapped to the caller's uid,
+		 * reaches exactly what the caller does: the init binds. */
+		if (r == 0 && e->kind == JL_MOUNT_BIND && e->tree < 0 && p->userns &&
+		    geteuid() == 0)
 			r = plan_host_tree(e, err);
 		if (r < 0)
 			return r;

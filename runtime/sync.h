@@ -24,6 +24,7 @@ enum sync_type {
 	SYNC_READY,           /* init -> runtime: waiting for start */
 	SYNC_HANDOVER,        /* runtime -> init: state recorded; wait for the exec fifo (create) */
 	SYNC_START,           /* runtime -> init: state recorded; go (run) */
+	SYNC_EXIT_STATUS,     /* reaper pid 1 -> runtime: the program's wait status, in errnum */
 };
 
 struct sync_msg {

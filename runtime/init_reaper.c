@@ -1,0 +1,122 @@
+/* The sandbox's pid 1 (jaula sandbox sets jl_init.reaper).
+ *
+ * A program that is pid 1 of its pid namespace is not an ordinary process:
+ * the kernel drops every signal for it that it has no handler for unless
+ * the signal comes from an ancestor namespace, and that includes the
+ * kernel's own unforced ones (SIGXFSZ at RLIMIT_FSIZE would turn into a
+ * silent EFBIG, so a limit could end nothing); and every orphan of the
+ * sandbox becomes its child, so a wait() it makes returns processes it
+ * never started.  So, as `docker --init` and bubblewrap do, the init stays
+ * pid 1 and runs the program as its child: it forwards the signals it gets,
+ * reaps whatever is re-parented to it, and when the program exits it hands
+ * the program's wait status to the runtime and exits, and its pid namespace
+ * with every straggler goes with it.
+ *
+ * It is the init after every step of init.c (seccomp loaded, no
+ * capabilities, no_new_privs, non-dumpable, fds closed) and it execs
+ * nothing: nothing of it is reachable from the program. */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/init.h"
+#include "runtime/sync.h"
+
+static volatile pid_t program;
+
+static void forward(int sig)
+{
+	if (program > 0)
+		kill(program, sig);
+}
+
+static bool synchronous(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+	       sig == SIGTRAP || sig == SIGSYS;
+}
+
+static void forward_signals(void)
+{
+	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < SIGRTMIN; sig++)
+		if (sig != SIGCHLD && sig != SIGKILL && sig != SIGSTOP && !synchronous(sig))
+			sigaction(sig, &sa, NULL);
+}
+
+/* Its parent, the runtime, holds the watchdog: without it no limit would be
+ * enforced any more, so the sandbox dies with it.  The parent-death signal
+ * comes from outside the namespace and so reaches a pid 1; the hang-up
+ * check covers a runtime that died before the signal was armed. */
+static void die_with_runtime(int sync_fd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+		_exit(137);
+}
+
+/* /proc/1/cmdline is readable by anyone in the pid namespace, and ours is
+ * still the runtime's command line: host paths of the binds, flags.  The
+ * kernel reads it from our own memory, so it is overwritten in place. */
+static void hide_command_line(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	char *p = n > 0 ? (buf[n] = 0, strrchr(buf, ')')) : NULL;
+	unsigned long start, end;
+	/* arg_start and arg_end are fields 48 and 49; field 3 follows ')' */
+	if (!p || sscanf(p + 2, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
+				" %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
+				" %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu",
+			    &start, &end) != 2 || end <= start)
+		return;
+	static const char name[] = "jaula-sandbox-init";
+	size_t len = end - start;
+	memset((void *)start, 0, len);
+	memcpy((void *)start, name, len > sizeof(name) ? sizeof(name) : len - 1);
+}
+
+static int exit_code(int status)
+{
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+void jl_init_reap_and_exec(struct jl_init *c, const char *exe)
+{
+	die_with_runtime(c->sync_fd);
+	pid_t pid = fork();
+	if (pid < 0)
+		return; /* the caller execs the program as pid 1 instead */
+	if (pid == 0) {
+		execve(exe, c->argv, c->envp);
+		struct jl_err *err = NULL;
+		jl_err_sys(&err, "exec \"%s\"", exe);
+		sync_send_error(c->sync_fd, err);
+		_exit(127);
+	}
+	program = pid;
+	hide_command_line();
+	forward_signals();
+	int status = 0, st;
+	for (;;) {
+		pid_t p = waitpid(-1, &st, 0);
+		if (p == pid) {
+			status = st;
+			break;
+		}
+		if (p < 0 && errno == ECHILD)
+			break;
+	}
+	sync_send(c->sync_fd, SYNC_EXIT_STATUS, status, NULL, 0, -1);
+	_exit(exit_code(status));
+}

@@ -1,0 +1,76 @@
+/* Shared by runtime/sandbox*.c only. */
+#ifndef JAULA_SANDBOX_INTERNAL_H
+#define JAULA_SANDBOX_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/sandbox.h"
+#include "runtime/util.h"
+
+/* The limits, in bytes, counts and seconds; all > 0. */
+struct sbx_limits {
+	uint64_t memory, fsize;
+	uint64_t pids, cpu_sec, wall_sec, nofile;
+};
+
+struct sbx_bind {
+	char *source; /* absolute host path, resolved */
+	char *destination;
+	bool writable;
+	bool is_dir;
+};
+
+/* Everything the config is written from, checked. */
+struct sbx_plan {
+	struct sbx_limits lim;
+	struct sbx_bind *binds;
+	size_t n_binds;
+	char **env; /* NULL-terminated, owned */
+	const char *const *argv;
+	size_t argc;
+	const char *cwd;
+	uid_t host_uid; /* what the sandbox's root is on the host */
+	gid_t host_gid;
+	char *seccomp; /* the linux.seccomp object, as JSON text */
+	bool cgroup_limits; /* memory and pids also as cgroup v2 limits */
+};
+
+/* sandbox_opts.c: the flags' strings into a plan. */
+int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct jl_err **err);
+void sbx_plan_free(struct sbx_plan *p);
+/* "512M", "1G", "4096": the shortest exact spelling of n bytes. */
+void sbx_format_size(uint64_t n, char out[32]);
+
+/* sandbox_seccomp.c: jaula's default profile or the file's, with the
+ * names of `allow` taken out of every rule that denies them. */
+int sbx_seccomp_profile(const char *file, const char *const *allow, size_t n_allow,
+			char **out, struct jl_err **err);
+
+/* sandbox_spec.c: the bundle's config.json, and the mount points its
+ * read-only root needs (made before the container, by the caller, who
+ * owns the directory: the sandbox's root could not). */
+void sbx_config_json(const struct sbx_plan *p, struct jl_buf *out);
+int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err);
+
+/* sandbox_watch.c: wait for the sandbox's pid 1 (pidfd) while enforcing
+ * the wall clock and, over every process of the sandbox, memory, pids and
+ * CPU time; forward the signals we get.  Fills res. */
+struct sbx_watch {
+	pid_t pid;
+	int pidfd;
+	const struct sbx_limits *lim;
+};
+int sbx_watch_run(const struct sbx_watch *w, struct jl_sandbox_result *res,
+		  struct jl_err **err);
+/* The program's own wait status (from the reaper pid 1) into res: its exit
+ * status, its signal, and the limit that signal stands for, unless the
+ * watchdog already named one. */
+void sbx_watch_settle(const struct sbx_limits *l, int status, struct jl_sandbox_result *res);
+
+/* sandbox_result.c: the --json record. */
+int sbx_result_write_json(const char *path, const struct jl_sandbox_result *res,
+			  struct jl_err **err);
+
+#endif

@@ -1,0 +1,548 @@
+#!/usr/bin/env bats
+# jaula sandbox (issue 12): an untrusted program, deny-by-default, with
+# limits and a verdict.  Each escape attempt is a mode of
+# tests/helpers/sandbox_hostile.c, which prints "BLOCKED what: why" or
+# "ESCAPED what"; the tests also check the host afterwards.  The second
+# half runs the core of the suite as an ordinary user (a uid with no
+# account: setpriv needs none, and /etc/passwd stays as it is).
+
+load lib/helpers
+
+SBX_UID=61234 # no account, no process: checked in setup_file
+
+setup_file() {
+	export SBX_BASE=$TMPDIR # reachable by any user (BATS_TEST_TMPDIR is not)
+	export SBX_UID
+	export HOSTILE=/h/sandbox_hostile
+}
+
+setup() {
+	WORK="$BATS_TEST_TMPDIR/work"
+	mkdir -p "$WORK"
+	export TMPDIR="$BATS_TEST_TMPDIR"
+	HOST_PIDS=()
+}
+
+teardown() {
+	local p
+	for p in "${HOST_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ -n "${USER_DIR:-}" ]; then
+		rm -rf "$USER_DIR"
+	fi
+	true
+}
+
+# sbx [jaula sandbox flags] -- PROGRAM ARGS: the helpers at /h.
+sbx() {
+	"$JAULA" sandbox --ro-bind "$HELPERS:/h" "$@"
+}
+
+# The one line the verdict may print, and no second one.
+assert_killed() {
+	echo "$stderr"
+	[[ "$stderr" == *"jaula: killed: $1"* ]]
+	[ "$(grep -c '^jaula: killed:' <<<"$stderr")" -eq 1 ]
+}
+
+assert_all_blocked() {
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *ESCAPED* ]]
+	[ "$(grep -c '^BLOCKED' <<<"$output")" -ge "$1" ]
+}
+
+# --- the program and its view ----------------------------------------------
+
+@test "sandbox: exit status, root of its own user namespace, no capabilities" {
+	run --separate-stderr sbx -- /bin/sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run --separate-stderr sbx -- /bin/sh -c \
+		'id -u; cat /proc/self/uid_map; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	# root inside is an unprivileged id outside, a single one
+	read -r inside outside count <<<"${lines[1]}"
+	[ "$inside" = 0 ] && [ "$outside" -ne 0 ] && [ "$count" = 1 ]
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$output" == *"CapBnd:	0000000000000000"* ]]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+}
+
+@test "sandbox: a signal ends the program with 128+N" {
+	run --separate-stderr sbx -- /bin/sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+	[[ "$stderr" != *"jaula: killed"* ]]
+}
+
+@test "sandbox: the root is the host's /usr and loader files, nothing else of /etc" {
+	run --separate-stderr sbx -- /bin/sh -c 'ls /; ls /etc; ls /dev'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *usr* ]]
+	[[ "$output" == *ld.so.cache* ]]
+	for absent in home root var run sys passwd shadow hostname mem kmsg; do
+		! grep -qx "$absent" <<<"$output"
+	done
+	# the devices: exactly the harmless ones (+ the stdio links)
+	for dev in null zero full random urandom tty; do
+		grep -qx "$dev" <<<"$output"
+	done
+}
+
+@test "sandbox: its pid 1 shows nothing of the runtime (command line, environment)" {
+	run --separate-stderr env SBX_SECRET=s3cr3t "$JAULA" sandbox --clear-env \
+		--ro-bind "$WORK:/w" -- /bin/sh -c \
+		'tr "\0" " " </proc/1/cmdline; echo; cat /proc/1/environ 2>&1; ls -l /proc/1/exe 2>&1'
+	echo "$output"
+	[[ "$output" != *"$WORK"* ]]
+	[[ "$output" != *s3cr3t* ]]
+	[[ "${lines[0]}" == "jaula-sandbox-init "* ]]
+	[[ "${lines[1]}" == *"Permission denied"* ]]
+}
+
+@test "sandbox: /etc/shadow (also via /proc/1/root), /root and /home stay unreadable" {
+	[ -e /etc/shadow ]
+	run --separate-stderr sbx -- $HOSTILE read /etc/shadow
+	assert_all_blocked 1
+	run --separate-stderr sbx -- $HOSTILE read /proc/1/root/etc/shadow
+	assert_all_blocked 1
+	run --separate-stderr sbx -- $HOSTILE list /root
+	assert_all_blocked 1
+	run --separate-stderr sbx -- $HOSTILE list /home
+	assert_all_blocked 1
+}
+
+@test "sandbox: writes outside the writable binds fail; the host is unchanged" {
+	mkdir "$WORK/ro" "$WORK/rw"
+	echo original >"$WORK/ro/file"
+	local f
+	for f in /usr/pwned /pwned /etc/pwned /h/pwned /ro/file /ro/new; do
+		run --separate-stderr sbx --ro-bind "$WORK/ro:/ro" -- $HOSTILE write "$f"
+		assert_all_blocked 1
+	done
+	[ "$(cat "$WORK/ro/file")" = original ]
+	[ ! -e "$WORK/ro/new" ] && [ ! -e /usr/pwned ] && [ ! -e /pwned ]
+	[ ! -e "$HELPERS/pwned" ]
+	# the control: a --bind is writable (here by anyone: the sandbox's root
+	# is an unprivileged id on the host), and the write lands on the host
+	chmod 0777 "$WORK/rw"
+	run --separate-stderr sbx --bind "$WORK/rw:/rw" -- $HOSTILE write /rw/file
+	echo "$output"
+	[[ "$output" == "ESCAPED open /rw/file w" ]]
+	[ "$(cat "$WORK/rw/file")" = pwned ]
+	[ "$(stat -c %u "$WORK/rw/file")" -ne 0 ]
+}
+
+@test "sandbox: mount, umount /proc, pivot_root and chroot escapes fail" {
+	run --separate-stderr sbx -- $HOSTILE tree
+	assert_all_blocked 7
+	[[ "$output" == *"BLOCKED umount /proc"* ]]
+	[[ "$output" == *"BLOCKED pivot_root"* ]]
+	[[ "$output" == *"BLOCKED chroot"* ]]
+}
+
+@test "sandbox: no new user namespace (unshare, clone, clone3) to regain capabilities" {
+	run --separate-stderr sbx -- $HOSTILE userns
+	assert_all_blocked 3
+}
+
+@test "sandbox: keyctl, bpf, perf_event_open, open_by_handle_at, raw and packet sockets fail" {
+	run --separate-stderr sbx -- $HOSTILE kernel
+	assert_all_blocked 7
+}
+
+@test "sandbox: the i386 and x32 syscall ABIs are filtered like the native one" {
+	run --separate-stderr sbx -- $HOSTILE abi
+	assert_all_blocked 2
+	# EPERM is the filter's answer; a kernel without x32 alone says ENOSYS
+	[[ "$output" == *"BLOCKED x32 unshare user: Operation not permitted"* ]]
+	[[ "$output" == *"BLOCKED i386 unshare user: "* ]]
+}
+
+@test "sandbox: a host process can be neither killed nor traced" {
+	sleep 1000 &
+	HOST_PIDS+=($!)
+	run --separate-stderr sbx -- $HOSTILE host-process "$!"
+	assert_all_blocked 2
+	kill -0 "${HOST_PIDS[0]}"
+}
+
+@test "sandbox: no host process's environment is readable (/proc/N/environ)" {
+	local secret="sbx-secret-$RANDOM$RANDOM"
+	env SBX_SECRET="$secret" sleep 1000 &
+	HOST_PIDS+=($!)
+	# the control: on the host the helper finds it
+	run "$HELPERS/sandbox_hostile" environ "$secret"
+	[[ "$output" == *"ESCAPED"* ]]
+	run --separate-stderr sbx -- $HOSTILE environ "$secret"
+	assert_all_blocked 1
+}
+
+@test "sandbox: a host loopback port and a host abstract unix socket are unreachable" {
+	local port=$((20000 + RANDOM % 20000)) name="jaula-sbx-$RANDOM"
+	"$HELPERS/sandbox_hostile" listen "$port" "$name" >"$WORK/listen.out" &
+	HOST_PIDS+=($!)
+	for _ in $(seq 50); do
+		grep -q listening "$WORK/listen.out" && break
+		sleep 0.05
+	done
+	# the control: from the host both connect
+	run "$HELPERS/sandbox_hostile" connect "$port" "$name"
+	echo "$output"
+	[ "$(grep -c ESCAPED <<<"$output")" -eq 2 ]
+	run --separate-stderr sbx -- $HOSTILE connect "$port" "$name"
+	assert_all_blocked 2
+}
+
+# run_on_pty CMD...: CMD with a pty as its controlling terminal; prints its
+# output, then what is left queued on the terminal's input.
+run_on_pty() {
+	python3 - "$@" <<'PY'
+import os, sys, pty, fcntl, termios, select
+master, slave = pty.openpty()
+pid = os.fork()
+if pid == 0:
+    os.close(master)
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+status = None
+while True:
+    try:
+        r, _, _ = select.select([master], [], [], 0.2)
+        d = os.read(master, 4096) if r else b""
+    except OSError:
+        d = b""
+    out += d
+    if d:
+        continue
+    # we hold the slave too, so no EOF comes: stop once the child is gone
+    if status is not None:
+        break
+    if os.waitpid(pid, os.WNOHANG)[0]:
+        status = 0
+sys.stdout.write(out.decode(errors="replace"))
+attr = termios.tcgetattr(slave)
+attr[3] &= ~termios.ICANON
+termios.tcsetattr(slave, termios.TCSANOW, attr)
+fcntl.fcntl(slave, fcntl.F_SETFL, os.O_NONBLOCK)
+try:
+    queued = os.read(slave, 4096)
+except OSError:
+    queued = b""
+sys.stdout.write("QUEUED[" + queued.decode(errors="replace") + "]\n")
+PY
+}
+
+@test "sandbox: TIOCSTI cannot push keystrokes into the caller's terminal" {
+	run run_on_pty "$JAULA" sandbox --ro-bind "$HELPERS:/h" -- /h/tiocsti 'echo pwned'
+	echo "$output"
+	[[ "$output" == *"TIOCSTI: Operation not permitted"* ]]
+	[[ "$output" != *"QUEUED[echo pwned"* ]]
+}
+
+@test "sandbox: /proc: hostname, sysrq-trigger and every /proc/N/exe stay unwritable" {
+	local before after
+	before=$(sha256sum "$JAULA" | cut -d' ' -f1)
+	local host_name
+	host_name=$(cat /proc/sys/kernel/hostname)
+	run --separate-stderr sbx -- $HOSTILE proc
+	echo "$output"
+	[[ "$output" == *"BLOCKED open /proc/sys/kernel/hostname w"* ]]
+	[[ "$output" == *"BLOCKED open /proc/sysrq-trigger w"* ]]
+	[[ "$output" == *"BLOCKED open /proc/self/exe w"* ]]
+	[[ "$output" == *"BLOCKED open /proc/1/exe w"* ]]
+	# /proc/1/environ is the sandbox's own pid 1's: readable is fine, and
+	# no other /proc/N/exe may be open for writing
+	! grep -q "ESCAPED open /proc/[0-9a-z]*/exe" <<<"$output"
+	after=$(sha256sum "$JAULA" | cut -d' ' -f1)
+	[ "$before" = "$after" ]
+	[ "$(cat /proc/sys/kernel/hostname)" = "$host_name" ]
+}
+
+@test "sandbox: an fd inherited from the caller is closed" {
+	run --separate-stderr sbx -- $HOSTILE fd 5 5>"$WORK/inherited"
+	assert_all_blocked 1
+	[ ! -s "$WORK/inherited" ]
+}
+
+@test "sandbox: exec of a setuid binary gains no capability" {
+	mkdir "$WORK/suid"
+	cp "$HELPERS/sandbox_hostile" "$WORK/suid/hostile"
+	chmod 4755 "$WORK/suid/hostile"
+	run --separate-stderr sbx --ro-bind "$WORK/suid:/s" -- /s/hostile privileges
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$output" == *"CapPrm:	0000000000000000"* ]]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+}
+
+@test "sandbox: /dev/mem, /dev/kmsg and block devices are absent, mknod fails" {
+	run --separate-stderr sbx -- $HOSTILE devices
+	assert_all_blocked 10
+}
+
+# --- limits and the verdict ------------------------------------------------
+
+@test "sandbox: a fork bomb ends at the pid limit" {
+	run --separate-stderr sbx --pids 32 -- $HOSTILE forkbomb
+	[ "$status" -eq 137 ]
+	assert_killed "pid limit 32 reached"
+}
+
+@test "sandbox: a memory bomb (one process) ends at the memory limit" {
+	run --separate-stderr sbx --memory 64M -- $HOSTILE membomb 1
+	[ "$status" -eq 137 ]
+	assert_killed "memory limit 64M exceeded"
+}
+
+@test "sandbox: a memory bomb of several processes ends at the sandbox's memory limit" {
+	# each of 4 processes stays under 64M of address space; together over 64M
+	run --separate-stderr sbx --memory 64M -- /bin/sh -c \
+		"ulimit -v 40000; exec $HOSTILE membomb 4"
+	[ "$status" -eq 137 ]
+	assert_killed "memory limit 64M exceeded"
+	run --separate-stderr sbx --memory 64M --json "$WORK/r.json" -- $HOSTILE membomb 4
+	assert_killed "memory limit 64M exceeded"
+	jq -e '.peak_memory_bytes > 64*1024*1024' "$WORK/r.json"
+}
+
+@test "sandbox: filling one file ends at the file size limit" {
+	run --separate-stderr sbx --fsize 4M -- $HOSTILE diskfill /tmp/big
+	[ "$status" -eq $((128 + 25)) ]
+	assert_killed "file size limit 4M"
+}
+
+@test "sandbox: filling /tmp with many files stops at its size, on no host disk" {
+	local before after
+	before=$(df -k --output=used "$TMPDIR" | tail -1)
+	run --separate-stderr sbx --memory 16M -- $HOSTILE diskfill-many /tmp
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "BLOCKED disk fill after "(1[0-6])"M: No space left on device" ]]
+	after=$(df -k --output=used "$TMPDIR" | tail -1)
+	[ $((after - before)) -lt 4096 ]
+}
+
+@test "sandbox: a CPU spin ends at the CPU time limit" {
+	run --separate-stderr sbx --cpu-time 1 --json "$WORK/r.json" -- $HOSTILE spin
+	assert_killed "CPU time limit 1s"
+	[ "$status" -eq $((128 + 24)) ] || [ "$status" -eq 137 ]
+	jq -e '.cpu_time_sec >= 0.9 and .reason == "CPU time limit 1s"' "$WORK/r.json"
+}
+
+@test "sandbox: the CPU time of all its processes counts" {
+	run --separate-stderr sbx --cpu-time 2 -- /bin/sh -c \
+		"$HOSTILE spin & $HOSTILE spin & $HOSTILE spin & wait"
+	[ "$status" -eq 137 ]
+	assert_killed "CPU time limit 2s"
+}
+
+@test "sandbox: a sleep ignoring SIGTERM and its daemonized grandchild end at the timeout" {
+	mkdir -m 0777 "$WORK/beat"
+	local t0=$SECONDS
+	run --separate-stderr sbx --timeout 1 --bind "$WORK/beat:/beat" -- $HOSTILE stubborn /beat/b
+	[ "$status" -eq 137 ]
+	assert_killed "wall-clock timeout 1s"
+	[ $((SECONDS - t0)) -lt 5 ]
+	# the grandchild was beating, and beats no more
+	local n
+	n=$(stat -c %s "$WORK/beat/b")
+	[ "$n" -gt 0 ]
+	sleep 0.5
+	[ "$(stat -c %s "$WORK/beat/b")" -eq "$n" ]
+}
+
+@test "sandbox: killing jaula kills the sandbox (no limit-free orphan)" {
+	mkdir -m 0777 "$WORK/beat"
+	local runs
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	"$JAULA" sandbox --ro-bind "$HELPERS:/h" --bind "$WORK/beat:/beat" -- \
+		$HOSTILE stubborn /beat/b >/dev/null 2>&1 3>&- &
+	local jpid=$!
+	for _ in $(seq 100); do
+		[ -s "$WORK/beat/b" ] && break
+		sleep 0.05
+	done
+	[ -s "$WORK/beat/b" ]
+	kill -9 "$jpid"
+	wait "$jpid" || true
+	sleep 0.3
+	local n
+	n=$(stat -c %s "$WORK/beat/b")
+	sleep 0.5
+	[ "$(stat -c %s "$WORK/beat/b")" -eq "$n" ]
+	# a killed jaula cleans nothing: its bundle and (empty) cgroup stay
+	comm -13 <(echo "$runs") <(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort) |
+		xargs -r rm -rf
+	rmdir "/sys/fs/cgroup/jaula/sandbox-$jpid" 2>/dev/null || true
+}
+
+@test "sandbox: --json records status, signal, reason, wall and CPU time, peak memory" {
+	run --separate-stderr sbx --json "$WORK/ok.json" -- /bin/sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	cat "$WORK/ok.json"
+	jq -e '.status == 3 and .signal == null and .reason == null and .wall_time_sec >= 0
+		and .cpu_time_sec >= 0 and .peak_memory_bytes > 0' "$WORK/ok.json"
+	run --separate-stderr sbx --pids 16 --json "$WORK/bomb.json" -- $HOSTILE forkbomb
+	jq -e '.status == 137 and .signal == 9 and .reason == "pid limit 16 reached"' \
+		"$WORK/bomb.json"
+}
+
+@test "sandbox: without cgroup v2 memory and pids controllers it says so, once" {
+	run --separate-stderr sbx -- /bin/true
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	if ! grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		[ "$(grep -c 'enforced with rlimits and a watchdog' <<<"$stderr")" -eq 1 ]
+	fi
+}
+
+@test "sandbox: nothing is left behind (root's bundles live in /run)" {
+	local before cgroups
+	before=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | wc -l)
+	cgroups=$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | wc -l)
+	run --separate-stderr sbx --pids 16 -- $HOSTILE forkbomb
+	run --separate-stderr sbx -- /bin/true
+	run --separate-stderr sbx -- /nonexistent
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *'exec: "/nonexistent": No such file or directory'* ]]
+	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | wc -l)" -eq "$before" ]
+	[ "$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | wc -l)" -eq "$cgroups" ]
+}
+
+# --- options ---------------------------------------------------------------
+
+@test "sandbox: --env, --clear-env, --workdir and a --bind to a new top-level directory" {
+	mkdir "$WORK/data"
+	echo hello >"$WORK/data/in"
+	run --separate-stderr env SBX_FROM_CALLER=yes "$JAULA" sandbox --env A=1 \
+		--bind "$WORK/data:/data" --workdir /data -- /bin/sh -c \
+		'echo "$A $SBX_FROM_CALLER $(pwd) $(cat in)"'
+	echo "$output"
+	[ "$output" = "1 yes /data hello" ]
+	run --separate-stderr env SBX_FROM_CALLER=yes "$JAULA" sandbox --clear-env \
+		--env PATH=/usr/bin:/bin -- /bin/sh -c 'env | grep -v "^PWD=" | sort'
+	echo "$output"
+	# HOME is the runtime's default for a process without one, as in run
+	[ "$output" = "$(printf 'HOME=/\nPATH=/usr/bin:/bin')" ]
+}
+
+@test "sandbox: --allow-syscall lifts a denial; --seccomp takes a profile of one's own" {
+	run --separate-stderr sbx --allow-syscall keyctl -- $HOSTILE kernel
+	echo "$output"
+	[[ "$output" != *"keyctl: Operation not permitted"* ]]
+	[[ "$output" == *"BLOCKED bpf: Operation not permitted"* ]]
+	cat >"$WORK/profile.json" <<-'EOF'
+	{"defaultAction": "SCMP_ACT_ALLOW",
+	 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+	EOF
+	run --separate-stderr sbx --seccomp "$WORK/profile.json" -- /bin/mkdir /tmp/d
+	echo "$output $stderr"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"Permission denied"* ]]
+	# and without it, mkdir works
+	run --separate-stderr sbx -- /bin/mkdir /tmp/d
+	[ "$status" -eq 0 ]
+}
+
+@test "sandbox: bad options are one-line errors" {
+	run --separate-stderr "$JAULA" sandbox --memory lots -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *'--memory: "lots" is not a size'* ]]
+	run --separate-stderr "$JAULA" sandbox --bind /nonexistent-src -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *'--bind: source "/nonexistent-src"'* ]]
+	run --separate-stderr "$JAULA" sandbox --ro-bind /usr:/proc/x -- /bin/true
+	[ "$status" -eq 125 ]
+	run --separate-stderr "$JAULA" sandbox --image busybox -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"--image: not supported yet"* ]]
+	run --separate-stderr "$JAULA" sandbox
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"no program to run"* ]]
+}
+
+# --- the same as an ordinary user ------------------------------------------
+
+# usbx [flags] -- PROGRAM ARGS: jaula sandbox as uid SBX_UID.
+usbx() {
+	setpriv --reuid="$SBX_UID" --regid="$SBX_UID" --clear-groups -- \
+		env -u XDG_RUNTIME_DIR TMPDIR="$USER_DIR/tmp" "$JAULA" sandbox --ro-bind "$HELPERS:/h" "$@"
+}
+
+user_setup() {
+	if getent passwd "$SBX_UID" >/dev/null || pgrep -U "$SBX_UID" >/dev/null; then
+		skip "uid $SBX_UID is taken on this host"
+	fi
+	USER_DIR="$SBX_BASE/sbx-user-$BATS_TEST_NUMBER-$$"
+	mkdir -p "$USER_DIR/tmp" "$USER_DIR/beat"
+	chown -R "$SBX_UID:$SBX_UID" "$USER_DIR"
+}
+
+@test "sandbox as a user: runs, maps only its own uid, no capabilities" {
+	user_setup
+	run --separate-stderr usbx -- /bin/sh -c \
+		'id -u; cat /proc/self/uid_map; grep -E "^(CapEff|NoNewPrivs):" /proc/self/status'
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	read -r inside outside count <<<"${lines[1]}"
+	[ "$inside" = 0 ] && [ "$outside" = "$SBX_UID" ] && [ "$count" = 1 ]
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$stderr" == *"no cgroup of its own for an ordinary user"* ]]
+	[ -z "$(find "$USER_DIR/tmp" -mindepth 1)" ]
+}
+
+@test "sandbox as a user: the escapes fail as they do for root" {
+	user_setup
+	run --separate-stderr usbx -- $HOSTILE read /etc/shadow
+	assert_all_blocked 1
+	run --separate-stderr usbx -- $HOSTILE tree
+	assert_all_blocked 7
+	run --separate-stderr usbx -- $HOSTILE userns
+	assert_all_blocked 3
+	run --separate-stderr usbx -- $HOSTILE kernel
+	assert_all_blocked 7
+	run --separate-stderr usbx -- $HOSTILE abi
+	assert_all_blocked 2
+	run --separate-stderr usbx -- $HOSTILE devices
+	assert_all_blocked 10
+	run --separate-stderr usbx -- $HOSTILE fd 5 5>"$WORK/inherited"
+	assert_all_blocked 1
+	sleep 1000 &
+	HOST_PIDS+=($!)
+	run --separate-stderr usbx -- $HOSTILE host-process "$!"
+	assert_all_blocked 2
+}
+
+@test "sandbox as a user: the limits end what they limit" {
+	user_setup
+	run --separate-stderr usbx --pids 32 -- $HOSTILE forkbomb
+	[ "$status" -eq 137 ]
+	assert_killed "pid limit 32 reached"
+	run --separate-stderr usbx --memory 64M -- $HOSTILE membomb 3
+	[ "$status" -eq 137 ]
+	assert_killed "memory limit 64M exceeded"
+	run --separate-stderr usbx --fsize 2M -- $HOSTILE diskfill /tmp/big
+	assert_killed "file size limit 2M"
+	run --separate-stderr usbx --cpu-time 1 -- $HOSTILE spin
+	assert_killed "CPU time limit 1s"
+	run --separate-stderr usbx --timeout 1 --bind "$USER_DIR/beat:/beat" -- $HOSTILE stubborn /beat/b
+	assert_killed "wall-clock timeout 1s"
+	local n
+	n=$(stat -c %s "$USER_DIR/beat/b")
+	[ "$n" -gt 0 ]
+	sleep 0.5
+	[ "$(stat -c %s "$USER_DIR/beat/b")" -eq "$n" ]
+	[ -z "$(find "$USER_DIR/tmp" -mindepth 1)" ]
+}

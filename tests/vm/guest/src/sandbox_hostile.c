@@ -1,0 +1,1 @@
+../../../helpers/sandbox_hostile.c
