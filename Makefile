@@ -48,7 +48,7 @@ else
 Q := @
 endif
 
-.PHONY: fuzz fuzz-deps fuzz-build all deps test test-vm test-clients unit valgrind integration asan demo clean help install bench
+.PHONY: fuzz fuzz-deps fuzz-build all deps test test-vm test-guest test-clients unit valgrind integration asan demo clean help install bench
 
 all: $(BUILD)/jaula $(HELPER_BIN) $(TOOL_BIN)
 
@@ -160,6 +160,10 @@ fuzz:
 test-vm: all
 	@JAULA=$(abspath $(BUILD)/jaula) tests/vm/run.sh
 
+# a Debian 12 guest, systemd as PID 1, podman and containerd in it (tests/guest/run.sh)
+test-guest: all
+	@JAULA=$(abspath $(BUILD)/jaula) tests/guest/run.sh
+
 # podman and containerd driving jaula (tests/clients/run.sh)
 test-clients: all
 	@JAULA=$(abspath $(BUILD)/jaula) tests/clients/run.sh
@@ -210,6 +214,7 @@ help:
 	@echo "make integration  container tests (root, private namespaces)"
 	@echo "make test-vm    cgroup v2 enforcement in a QEMU guest"
 	@echo "make test-clients  podman and containerd driving jaula"
+	@echo "make test-guest  a Debian 12 guest (systemd, cgroup v2) in QEMU: podman, containerd"
 	@echo "make asan       unit + integration suites under ASan, LSan and UBSan"
 	@echo "make demo       run a busybox container"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (30); tests/run-fuzz.sh"

@@ -4,8 +4,9 @@
 # Suites: unit (cmocka), valgrind, fuzz (each libFuzzer target for a bounded
 # number of runs, tests/run-fuzz.sh), integration (bats, real containers in
 # private namespaces), vm (cgroup v2 enforcement in a QEMU guest), clients
-# (podman, containerd) when present.  JAULA_SKIP_<SUITE>=1 skips valgrind,
-# fuzz, vm or clients.
+# (podman, containerd) when present, guest (a Debian 12 machine with systemd
+# as PID 1 in QEMU, tests/guest).  JAULA_SKIP_<SUITE>=1 skips valgrind,
+# fuzz, vm, clients or guest.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -33,6 +34,9 @@ suite() {
 	fi
 	if [ -x tests/clients/run.sh ] && [ "${JAULA_SKIP_CLIENTS:-0}" != 1 ]; then
 		suite clients env JAULA="$top/build/jaula" tests/clients/run.sh
+	fi
+	if [ -x tests/guest/run.sh ] && [ "${JAULA_SKIP_GUEST:-0}" != 1 ]; then
+		suite guest env JAULA="$top/build/jaula" tests/guest/run.sh
 	fi
 } | tee "$log"
 echo
