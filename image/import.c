@@ -21,29 +21,7 @@ void import_note_created(struct import *im, const char *chain)
 
 int import_read_fd(int fd, const char *name, char **text, size_t *len, struct jl_err **err)
 {
-	struct jl_buf b = {0};
-	char chunk[16384];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			jl_buf_free(&b);
-			return jl_err_sys(err, "read \"%s\"", name);
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > IMPORT_DOC_MAX) {
-			jl_buf_free(&b);
-			return jl_err_code(err, EFBIG, "%s: larger than %u bytes", name, IMPORT_DOC_MAX);
-		}
-		jl_buf_add(&b, chunk, (size_t)n);
-	}
-	if (!b.data)
-		jl_buf_add(&b, "", 0);
-	*len = b.len;
-	*text = jl_buf_steal(&b);
-	return 0;
+	return jl_read_fd(fd, name, IMPORT_DOC_MAX, text, len, err);
 }
 
 int import_fetch_present(struct import *im, const struct img_descriptor *d, const char *role,

@@ -34,26 +34,7 @@ static int read_capped(int fd, const char *path, char **out, struct jl_err **err
 		return jl_err_sys(err, "%s", path);
 	if (!S_ISREG(st.st_mode))
 		return jl_err_code(err, EINVAL, "%s: not a regular file", path);
-	struct jl_buf b = {0};
-	char chunk[16384];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			jl_buf_free(&b);
-			return jl_err_sys(err, "read %s", path);
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > USER_FILE_MAX) {
-			jl_buf_free(&b);
-			return jl_err_code(err, EFBIG, "%s: larger than %u bytes", path, USER_FILE_MAX);
-		}
-		jl_buf_add(&b, chunk, (size_t)n);
-	}
-	*out = b.data ? jl_buf_steal(&b) : xstrdup("");
-	return 0;
+	return jl_read_fd(fd, path, USER_FILE_MAX, out, NULL, err);
 }
 
 static int read_image_file(int rootfd, const char *path, char **out, struct jl_err **err)

@@ -254,3 +254,12 @@ void jl_jw_raw(struct jl_json_writer *w, const char *json)
 {
 	scalar(w, json);
 }
+
+void jl_jw_kv_strv(struct jl_json_writer *w, const char *k, const char *const *v)
+{
+	jl_jw_key(w, k);
+	jl_jw_begin_array(w);
+	for (; v && *v; v++)
+		jl_jw_str(w, *v);
+	jl_jw_end_array(w);
+}

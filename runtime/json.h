@@ -64,6 +64,8 @@ void jl_jw_bool(struct jl_json_writer *w, bool v);
 void jl_jw_null(struct jl_json_writer *w);
 /* Insert already-serialised JSON as one value. */
 void jl_jw_raw(struct jl_json_writer *w, const char *json);
+/* k: [v...] for a NULL-terminated list of strings. */
+void jl_jw_kv_strv(struct jl_json_writer *w, const char *k, const char *const *v);
 
 static inline void jl_jw_kv_str(struct jl_json_writer *w, const char *k, const char *v)
 {

@@ -22,6 +22,7 @@
 
 #include "runtime/json.h"
 #include "runtime/sandbox_internal.h"
+#include "runtime/spec_default.h"
 #include "runtime/state.h"
 
 /* What a dynamically linked program needs of the host, besides /usr. */
@@ -30,40 +31,20 @@ static const char *const etc_files[] = {"/etc/ld.so.cache", "/etc/ld.so.conf",
 					"/etc/ld.so.conf.d", "/etc/alternatives"};
 static const char *const own_dirs[] = {"proc", "dev", "tmp", "usr", "etc"};
 
-static void strs(struct jl_json_writer *w, const char *key, const char *const *v)
-{
-	jl_jw_key(w, key);
-	jl_jw_begin_array(w);
-	for (; *v; v++)
-		jl_jw_str(w, *v);
-	jl_jw_end_array(w);
-}
-
-static void mount_entry(struct jl_json_writer *w, const char *dst, const char *type,
-			const char *src, const char *const *opts)
-{
-	jl_jw_begin_object(w);
-	jl_jw_kv_str(w, "destination", dst);
-	jl_jw_kv_str(w, "type", type);
-	jl_jw_kv_str(w, "source", src);
-	strs(w, "options", opts);
-	jl_jw_end_object(w);
-}
-
 /* Read-only all the way down ("rro"): a plain "ro" bind would leave the
  * submounts of a recursive bind writable. */
 static void ro_bind(struct jl_json_writer *w, const char *src, const char *dst)
 {
 	static const char *const opts[] = {"rbind", "rprivate", "ro", "rro", "nosuid", "rnosuid",
 					   "nodev", "rnodev", NULL};
-	mount_entry(w, dst, "bind", src, opts);
+	jl_spec_json_mount(w, dst, "bind", src, opts);
 }
 
 static void rw_bind(struct jl_json_writer *w, const char *src, const char *dst)
 {
 	static const char *const opts[] = {"rbind", "rprivate", "nosuid", "rnosuid",
 					   "nodev", "rnodev", NULL};
-	mount_entry(w, dst, "bind", src, opts);
+	jl_spec_json_mount(w, dst, "bind", src, opts);
 }
 
 static bool host_is_dir(const char *path)
@@ -86,10 +67,10 @@ static void write_mounts(struct jl_json_writer *w, const struct sbx_plan *p)
 	const char *const tmp[] = {"nosuid", "nodev", "mode=1777", tmp_size, NULL};
 	jl_jw_key(w, "mounts");
 	jl_jw_begin_array(w);
-	mount_entry(w, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev",
+	jl_spec_json_mount(w, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev",
 								       NULL});
-	mount_entry(w, "/dev", "tmpfs", "tmpfs", dev);
-	mount_entry(w, "/tmp", "tmpfs", "tmpfs", tmp);
+	jl_spec_json_mount(w, "/dev", "tmpfs", "tmpfs", dev);
+	jl_spec_json_mount(w, "/tmp", "tmpfs", "tmpfs", tmp);
 	ro_bind(w, "/usr", "/usr");
 	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++)
 		if (host_is_dir(top_links[i])) /* not merged-/usr: a directory of its own */
@@ -162,15 +143,15 @@ static void write_process(struct jl_json_writer *w, const struct sbx_plan *p)
 	for (size_t i = 0; i < p->argc; i++)
 		jl_jw_str(w, p->argv[i]);
 	jl_jw_end_array(w);
-	strs(w, "env", (const char *const *)p->env);
+	jl_jw_kv_strv(w, "env", (const char *const *)p->env);
 	jl_jw_kv_str(w, "cwd", p->cwd);
 	jl_jw_key(w, "capabilities");
 	jl_jw_begin_object(w);
-	strs(w, "bounding", none);
-	strs(w, "effective", none);
-	strs(w, "permitted", none);
-	strs(w, "inheritable", none);
-	strs(w, "ambient", none);
+	jl_jw_kv_strv(w, "bounding", none);
+	jl_jw_kv_strv(w, "effective", none);
+	jl_jw_kv_strv(w, "permitted", none);
+	jl_jw_kv_strv(w, "inheritable", none);
+	jl_jw_kv_strv(w, "ambient", none);
 	jl_jw_end_object(w);
 	write_rlimits(w, &p->lim);
 	jl_jw_kv_bool(w, "noNewPrivileges", true);
@@ -180,18 +161,6 @@ static void write_process(struct jl_json_writer *w, const struct sbx_plan *p)
 	if (geteuid() == 0)
 		jl_jw_kv_int(w, "oomScoreAdj", 1000);
 	jl_jw_end_object(w);
-}
-
-static void id_map(struct jl_json_writer *w, const char *key, unsigned host)
-{
-	jl_jw_key(w, key);
-	jl_jw_begin_array(w);
-	jl_jw_begin_object(w);
-	jl_jw_kv_uint(w, "containerID", 0);
-	jl_jw_kv_uint(w, "hostID", host);
-	jl_jw_kv_uint(w, "size", 1);
-	jl_jw_end_object(w);
-	jl_jw_end_array(w);
 }
 
 /* Where cgroup v2 has the controllers, the kernel holds the whole sandbox
@@ -225,8 +194,8 @@ static void write_linux(struct jl_json_writer *w, const struct sbx_plan *p)
 					       "/proc/sysrq-trigger", NULL};
 	jl_jw_key(w, "linux");
 	jl_jw_begin_object(w);
-	id_map(w, "uidMappings", p->host_uid);
-	id_map(w, "gidMappings", p->host_gid);
+	jl_spec_json_id_map(w, "uidMappings", p->host_uid);
+	jl_spec_json_id_map(w, "gidMappings", p->host_gid);
 	jl_jw_key(w, "namespaces");
 	jl_jw_begin_array(w);
 	for (const char *const *k = kinds; *k; k++) {
@@ -235,8 +204,8 @@ static void write_linux(struct jl_json_writer *w, const struct sbx_plan *p)
 		jl_jw_end_object(w);
 	}
 	jl_jw_end_array(w);
-	strs(w, "maskedPaths", masked);
-	strs(w, "readonlyPaths", readonly);
+	jl_jw_kv_strv(w, "maskedPaths", masked);
+	jl_jw_kv_strv(w, "readonlyPaths", readonly);
 	write_cgroup_limits(w, p);
 	jl_jw_key(w, "seccomp");
 	jl_jw_raw(w, p->seccomp);

@@ -15,15 +15,6 @@
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
 
-static void strs(struct jl_json_writer *w, const char *key, const char *const *v)
-{
-	jl_jw_key(w, key);
-	jl_jw_begin_array(w);
-	for (; *v; v++)
-		jl_jw_str(w, *v);
-	jl_jw_end_array(w);
-}
-
 /* Docker's and podman's default set: enough for ordinary programs (chown,
  * bind low ports, setuid to a user) and nothing that reaches the kernel or
  * other containers. */
@@ -71,14 +62,14 @@ static void write_process(struct jl_json_writer *w, const struct jl_spec_overrid
 	jl_jw_kv_bool(w, "terminal", o ? o->terminal : true);
 	write_console_size(w, o);
 	write_user(w, o);
-	strs(w, "args", o && o->args ? o->args : args);
-	strs(w, "env", o && o->env ? o->env : env);
+	jl_jw_kv_strv(w, "args", o && o->args ? o->args : args);
+	jl_jw_kv_strv(w, "env", o && o->env ? o->env : env);
 	jl_jw_kv_str(w, "cwd", o && o->cwd ? o->cwd : "/");
 	jl_jw_key(w, "capabilities");
 	jl_jw_begin_object(w);
-	strs(w, "bounding", default_caps);
-	strs(w, "effective", default_caps);
-	strs(w, "permitted", default_caps);
+	jl_jw_kv_strv(w, "bounding", default_caps);
+	jl_jw_kv_strv(w, "effective", default_caps);
+	jl_jw_kv_strv(w, "permitted", default_caps);
 	jl_jw_end_object(w);
 	jl_jw_key(w, "rlimits");
 	jl_jw_begin_array(w);
@@ -92,15 +83,15 @@ static void write_process(struct jl_json_writer *w, const struct jl_spec_overrid
 	jl_jw_end_object(w);
 }
 
-static void mount(struct jl_json_writer *w, const char *dst, const char *type, const char *src,
-		  const char *const *opts)
+void jl_spec_json_mount(struct jl_json_writer *w, const char *dst, const char *type,
+			const char *src, const char *const *opts)
 {
 	jl_jw_begin_object(w);
 	jl_jw_kv_str(w, "destination", dst);
 	jl_jw_kv_str(w, "type", type);
 	jl_jw_kv_str(w, "source", src);
 	if (opts)
-		strs(w, "options", opts);
+		jl_jw_kv_strv(w, "options", opts);
 	jl_jw_end_object(w);
 }
 
@@ -111,7 +102,7 @@ static void write_binds(struct jl_json_writer *w, const struct jl_spec_overrides
 	static const char *const rw[] = {"rbind", "rprivate", NULL};
 	static const char *const ro[] = {"rbind", "rprivate", "ro", NULL};
 	for (size_t i = 0; o && i < o->n_binds; i++)
-		mount(w, o->binds[i].destination, "bind", o->binds[i].source,
+		jl_spec_json_mount(w, o->binds[i].destination, "bind", o->binds[i].source,
 		      o->binds[i].readonly ? ro : rw);
 }
 
@@ -130,18 +121,18 @@ static void write_mounts(struct jl_json_writer *w, bool rootless, const struct j
 	static const char *const cg[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL};
 	jl_jw_key(w, "mounts");
 	jl_jw_begin_array(w);
-	mount(w, "/proc", "proc", "proc", NULL);
-	mount(w, "/dev", "tmpfs", "tmpfs", dev);
-	mount(w, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
-	mount(w, "/dev/shm", "tmpfs", "shm", shm);
-	mount(w, "/dev/mqueue", "mqueue", "mqueue", nsd);
+	jl_spec_json_mount(w, "/proc", "proc", "proc", NULL);
+	jl_spec_json_mount(w, "/dev", "tmpfs", "tmpfs", dev);
+	jl_spec_json_mount(w, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
+	jl_spec_json_mount(w, "/dev/shm", "tmpfs", "shm", shm);
+	jl_spec_json_mount(w, "/dev/mqueue", "mqueue", "mqueue", nsd);
 	if (rootless) {
 		/* sysfs needs a network namespace owned by the user namespace;
 		 * the host's /sys, read-only, is what an unprivileged user gets. */
-		mount(w, "/sys", "none", "/sys", sys_rootless);
+		jl_spec_json_mount(w, "/sys", "none", "/sys", sys_rootless);
 	} else {
-		mount(w, "/sys", "sysfs", "sysfs", sys);
-		mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", cg);
+		jl_spec_json_mount(w, "/sys", "sysfs", "sysfs", sys);
+		jl_spec_json_mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", cg);
 	}
 	write_binds(w, o);
 	jl_jw_end_array(w);
@@ -171,7 +162,7 @@ static void write_namespaces(struct jl_json_writer *w, bool rootless,
 	jl_jw_end_array(w);
 }
 
-static void id_map(struct jl_json_writer *w, const char *key, unsigned host)
+void jl_spec_json_id_map(struct jl_json_writer *w, const char *key, unsigned host)
 {
 	jl_jw_key(w, key);
 	jl_jw_begin_array(w);
@@ -222,8 +213,8 @@ static void write_linux(struct jl_json_writer *w, bool rootless, uid_t uid, gid_
 	jl_jw_key(w, "linux");
 	jl_jw_begin_object(w);
 	if (rootless) {
-		id_map(w, "uidMappings", uid);
-		id_map(w, "gidMappings", gid);
+		jl_spec_json_id_map(w, "uidMappings", uid);
+		jl_spec_json_id_map(w, "gidMappings", gid);
 	} else {
 		jl_jw_key(w, "resources");
 		jl_jw_begin_object(w);
@@ -238,8 +229,8 @@ static void write_linux(struct jl_json_writer *w, bool rootless, uid_t uid, gid_
 		jl_jw_end_object(w);
 	}
 	write_namespaces(w, rootless, o);
-	strs(w, "maskedPaths", masked);
-	strs(w, "readonlyPaths", readonly);
+	jl_jw_kv_strv(w, "maskedPaths", masked);
+	jl_jw_kv_strv(w, "readonlyPaths", readonly);
 	jl_jw_key(w, "seccomp");
 	jl_seccomp_default_profile(w);
 	jl_jw_end_object(w);

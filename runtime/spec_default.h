@@ -47,6 +47,14 @@ struct jl_spec_overrides {
 	const char *const *annotations; /* key, value, ..., NULL */
 };
 
+/* Pieces of a config.json for other writers of one (the sandbox's). */
+struct jl_json_writer;
+/* {"destination", "type", "source", "options" (when opts)} */
+void jl_spec_json_mount(struct jl_json_writer *w, const char *dst, const char *type,
+			const char *src, const char *const *opts);
+/* key: [{"containerID": 0, "hostID": host, "size": 1}] */
+void jl_spec_json_id_map(struct jl_json_writer *w, const char *key, unsigned host);
+
 /* The default config with o's fields (NULL o: exactly `jaula spec`). */
 void jl_spec_json(const struct jl_spec_overrides *o, struct jl_buf *out);
 

@@ -165,12 +165,9 @@ char *jl_buf_steal(struct jl_buf *b)
 
 /* --- files ---------------------------------------------------------------- */
 
-int jl_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
-		    struct jl_err **err)
+int jl_read_fd(int fd, const char *what, size_t max, char **out, size_t *len,
+	       struct jl_err **err)
 {
-	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return jl_err_sys(err, "open \"%s\"", path);
 	struct jl_buf b = {0};
 	for (;;) {
 		buf_reserve(&b, 4096);
@@ -178,7 +175,7 @@ int jl_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			int r = jl_err_sys(err, "read \"%s\"", path);
+			int r = jl_err_sys(err, "%s", what);
 			jl_buf_free(&b);
 			return r;
 		}
@@ -187,7 +184,7 @@ int jl_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t 
 		b.len += (size_t)n;
 		if (b.len > max) {
 			jl_buf_free(&b);
-			return jl_err_set(err, EFBIG, "read \"%s\": larger than %zu bytes", path, max);
+			return jl_err_set(err, EFBIG, "%s: larger than %zu bytes", what, max);
 		}
 	}
 	b.data[b.len] = '\0';
@@ -195,6 +192,16 @@ int jl_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t 
 		*len = b.len;
 	*out = b.data;
 	return 0;
+}
+
+int jl_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		    struct jl_err **err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return jl_err_sys(err, "open \"%s\"", path);
+	cleanup_free char *what = xasprintf("read \"%s\"", path);
+	return jl_read_fd(fd, what, max, out, len, err);
 }
 
 int jl_write_all(int fd, const void *p, size_t n)

@@ -85,6 +85,11 @@ void jl_buf_printf(struct jl_buf *b, const char *fmt, ...) __attribute__((format
 void jl_buf_free(struct jl_buf *b);
 char *jl_buf_steal(struct jl_buf *b);
 
+/* Read fd to its end into *out (malloc'ed, NUL-terminated; *len, when
+ * given, without the NUL), refusing more than max bytes.  Errors start with
+ * `what`: "WHAT: larger than N bytes". */
+int jl_read_fd(int fd, const char *what, size_t max, char **out, size_t *len,
+	       struct jl_err **err);
 /* Whole-file I/O.  read refuses files larger than max bytes (names the path). */
 int jl_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		    struct jl_err **err);
