@@ -164,4 +164,3 @@ figure memmax 2 KiB "6. smallest memory.max for run echo ok (QEMU guest, bisecti
 # 7. images and 8. networks: their own table (jaula against its peers)
 # shellcheck source=peers.sh
 . "$(dirname "${BASH_SOURCE[0]}")/peers.sh"
-placeholder "9. sandbox -- /bin/true" "n/a: sandbox not implemented in jaula yet"

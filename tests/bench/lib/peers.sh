@@ -296,6 +296,48 @@ fig_net_run() {
 }
 fig_net_run_teardown() { jaula_img_rm_all; }
 
+# --- 9. jaula sandbox against bubblewrap (issue 12) -------------------------------
+# bwrap with the isolation the sandbox gives by default, as far as bwrap has
+# it: every namespace (user included), a new session, the host's /usr and
+# its merged-/usr links read-only, ld.so's files, its own /proc, a minimal
+# /dev, a private /tmp, no capabilities, dies with its parent.  bwrap has no
+# seccomp filter and no limits of its own (jaula's sandbox sets both), so
+# the comparison favours bwrap.
+BWRAP_ARGV=(bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL
+	--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/sbin /sbin
+	--symlink usr/lib /lib --symlink usr/lib64 /lib64
+	--ro-bind /etc/ld.so.cache /etc/ld.so.cache --proc /proc --dev /dev --tmpfs /tmp
+	/usr/bin/true)
+fig_sbx_setup() {
+	FIG_PEER[sbx]="bwrap $(bwrap --version 2>/dev/null | awk '{ print $NF }') (no seccomp, no limits)"
+	FIG_PEER[sbx_rss]=${FIG_PEER[sbx]}
+}
+fig_sbx_available() {
+	if [ "$1" = jaula ]; then
+		"$JAULA" sandbox -- /usr/bin/true >/dev/null 2>&1 && return 0
+		NA_REASON="n/a (jaula sandbox failed, see log)"
+		return 1
+	fi
+	command -v bwrap >/dev/null || { NA_REASON="n/a (bubblewrap not installed)"; return 1; }
+	"${BWRAP_ARGV[@]}" >/dev/null 2>&1 || { NA_REASON="n/a (bwrap cannot run here)"; return 1; }
+}
+fig_sbx() {
+	if [ "$1" = jaula ]; then
+		time_cmd "$JAULA" sandbox -- /usr/bin/true
+	else
+		time_cmd "${BWRAP_ARGV[@]}"
+	fi
+}
+fig_sbx_rss_setup() { fig_sbx_setup; }
+fig_sbx_rss_available() { fig_sbx_available "$1"; }
+fig_sbx_rss() {
+	if [ "$1" = jaula ]; then
+		rss_cmd "$JAULA" sandbox -- /usr/bin/true
+	else
+		rss_cmd "${BWRAP_ARGV[@]}"
+	fi
+}
+
 # in-ns.sh's cleanup, also after a failure or an interrupt: containers of
 # both engines, the network target, podman's cgroups (the tmpfs with the
 # stores and their mounts goes with the lazy unmount of $BENCH_WORK).
@@ -323,3 +365,7 @@ peer_figure net_setup "$BENCH_N" ms "8a. one container's network: setup + teardo
 	"CNI bridge plugin ADD + DEL" ratio "le 0.1"
 peer_figure net_run "$BENCH_N" ms "8b. run --rm IMAGE true: --net bridge (jaula) vs --net none (peer)" \
 	"jaula run --net none" diff "diffle 3"
+peer_figure sbx "$BENCH_N" ms "9a. sandbox -- /usr/bin/true, start to exit" \
+	"bwrap" ratio "le 0.8"
+peer_figure sbx_rss "$BENCH_N" KiB "9b. sandbox -- /usr/bin/true, peak RSS" \
+	"bwrap" ratio "none"

@@ -18,11 +18,11 @@ bench_prepare() {
 	fi
 }
 
-# The peers of figures 7 and 8 (lib/peers.sh), for run.sh only: a missing
+# The peers of figures 7, 8 and 9 (lib/peers.sh), for run.sh only: a missing
 # one is an n/a cell, never a failure.  iptables: the CNI bridge plugin's
 # ipMasq runs it.
 bench_prepare_peers() {
-	"$BENCH_TOP/tests/deps.sh" umoci podman containernetworking-plugins iptables ||
-		echo "bench: umoci/podman/containernetworking-plugins/iptables not all installed; their cells will say n/a" >&2
+	"$BENCH_TOP/tests/deps.sh" umoci podman containernetworking-plugins iptables bubblewrap ||
+		echo "bench: umoci/podman/containernetworking-plugins/iptables/bubblewrap not all installed; their cells will say n/a" >&2
 	return 0
 }

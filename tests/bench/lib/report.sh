@@ -86,7 +86,7 @@ table() {
 	done
 }
 
-# --- figures 7 and 8: jaula against its peers (lib/peers.sh) ---------------------
+# --- figures 7, 8 and 9: jaula against its peers (lib/peers.sh) ---------------------
 
 # diff_med KEY A B: median over rounds of A's sample - B's sample of the
 # same round (figure 8b: what --net bridge adds).
@@ -121,6 +121,7 @@ peer_goal_text() {
 	le) echo "≤ ${lim}×" ;;
 	flat) echo "flat: within ±$(awk -v l="$lim" 'BEGIN { print l * 100 }')%" ;;
 	diffle) echo "adds ≤ $lim ${FIG_UNIT[$1]}" ;;
+	none) echo "none (reported)" ;;
 	esac
 }
 
@@ -128,6 +129,7 @@ peer_goal_text() {
 peer_verdict() {
 	local op lim v
 	read -r op lim <<<"${FIG_GOAL[$1]}"
+	[ "$op" = none ] && { echo "-"; return; }
 	if [ "$op" = diffle ]; then v=$(diff_med "$1" jaula peer); else v=$(ratio "$1" jaula peer); fi
 	if [ "$v" = - ]; then
 		local na=${NA[$1.jaula]:-${NA[$1.peer]:-no data}}
@@ -157,6 +159,7 @@ peer_targets() {
 	local key
 	for key in "${FIGURES[@]}"; do
 		[ "${FIG_TABLE[$key]:-}" = peers ] || continue
+		[ "${FIG_GOAL[$key]%% *}" = none ] && continue
 		echo "- ${FIG_TITLE[$key]%% (*}: jaula $(peer_goal_text "$key") against ${FIG_PEER[$key]}: $(peer_verdict "$key") ($(peer_compare "$key"))"
 	done
 }
@@ -274,7 +277,7 @@ report_write() {
 		echo
 		table
 		echo
-		echo "### Images and networks: jaula against its peers"
+		echo "### Images, networks and the sandbox: jaula against its peers"
 		echo
 		peer_table
 		echo
