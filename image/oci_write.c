@@ -107,42 +107,6 @@ void img_config_write_new(const char *const *diff_ids, size_t n, const char *cre
 
 /* --- one layer more ----------------------------------------------------------- */
 
-/* Any parsed value, as it was (numbers keep their text).  The depth is
- * bounded by oci_json_tree (OCI_MAX_DEPTH < the writer's 64). */
-static void write_value(struct jl_json_writer *w, jl_json_val v)
-{
-	switch (jl_json_type(v)) {
-	case JL_JSON_STRING:
-		jl_jw_str(w, jl_json_string(v));
-		break;
-	case JL_JSON_NUMBER:
-		jl_jw_raw(w, jl_json_number_text(v));
-		break;
-	case JL_JSON_OBJECT:
-		jl_jw_begin_object(w);
-		for (size_t i = 0; i < jl_json_len(v); i++) {
-			jl_jw_key(w, jl_json_key_at(v, i));
-			write_value(w, jl_json_value_at(v, i));
-		}
-		jl_jw_end_object(w);
-		break;
-	case JL_JSON_ARRAY:
-		jl_jw_begin_array(w);
-		for (size_t i = 0; i < jl_json_len(v); i++)
-			write_value(w, jl_json_at(v, i));
-		jl_jw_end_array(w);
-		break;
-	case JL_JSON_TRUE:
-		jl_jw_bool(w, true);
-		break;
-	case JL_JSON_FALSE:
-		jl_jw_bool(w, false);
-		break;
-	default:
-		jl_jw_null(w);
-	}
-}
-
 static void write_rootfs(struct jl_json_writer *w, jl_json_val rootfs, const char *diff_id)
 {
 	jl_jw_begin_object(w);
@@ -153,12 +117,12 @@ static void write_rootfs(struct jl_json_writer *w, jl_json_val rootfs, const cha
 			continue; /* a duplicate key: the last one is the one that counts */
 		jl_jw_key(w, k);
 		if (strcmp(k, "diff_ids")) {
-			write_value(w, v);
+			jl_jw_value(w, v);
 			continue;
 		}
 		jl_jw_begin_array(w);
 		for (size_t j = 0; j < jl_json_len(v); j++)
-			write_value(w, jl_json_at(v, j));
+			jl_jw_value(w, jl_json_at(v, j));
 		jl_jw_str(w, diff_id);
 		jl_jw_end_array(w);
 	}
@@ -170,7 +134,7 @@ static void write_history(struct jl_json_writer *w, jl_json_val h, const char *c
 {
 	jl_jw_begin_array(w);
 	for (size_t j = 0; j < jl_json_len(h); j++)
-		write_value(w, jl_json_at(h, j));
+		jl_jw_value(w, jl_json_at(h, j));
 	write_history_entry(w, created, created_by);
 	jl_jw_end_array(w);
 }
@@ -215,7 +179,7 @@ int img_config_append_layer(const char *text, size_t len, const char *what, cons
 			write_history(&w, v, created, created_by);
 			history = true;
 		} else {
-			write_value(&w, v);
+			jl_jw_value(&w, v);
 		}
 	}
 	if (!history) {

@@ -263,3 +263,35 @@ void jl_jw_kv_strv(struct jl_json_writer *w, const char *k, const char *const *v
 		jl_jw_str(w, *v);
 	jl_jw_end_array(w);
 }
+
+void jl_jw_value(struct jl_json_writer *w, jl_json_val v)
+{
+	switch (jl_json_type(v)) {
+	case JL_JSON_STRING:
+		jl_jw_str(w, jl_json_string(v));
+		break;
+	case JL_JSON_NUMBER:
+		jl_jw_raw(w, jl_json_number_text(v));
+		break;
+	case JL_JSON_OBJECT:
+		jl_jw_begin_object(w);
+		for (size_t i = 0; i < jl_json_len(v); i++) {
+			jl_jw_key(w, jl_json_key_at(v, i));
+			jl_jw_value(w, jl_json_value_at(v, i));
+		}
+		jl_jw_end_object(w);
+		break;
+	case JL_JSON_ARRAY:
+		jl_jw_begin_array(w);
+		for (size_t i = 0; i < jl_json_len(v); i++)
+			jl_jw_value(w, jl_json_at(v, i));
+		jl_jw_end_array(w);
+		break;
+	case JL_JSON_TRUE:
+	case JL_JSON_FALSE:
+		jl_jw_bool(w, jl_json_type(v) == JL_JSON_TRUE);
+		break;
+	default:
+		jl_jw_null(w);
+	}
+}

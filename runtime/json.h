@@ -64,6 +64,10 @@ void jl_jw_bool(struct jl_json_writer *w, bool v);
 void jl_jw_null(struct jl_json_writer *w);
 /* Insert already-serialised JSON as one value. */
 void jl_jw_raw(struct jl_json_writer *w, const char *json);
+/* A parsed value written back as it was (numbers keep their text).  The
+ * writer nests at most 64 levels: the reader of v must have bounded its depth
+ * (oci_json_tree, the spec parser). */
+void jl_jw_value(struct jl_json_writer *w, jl_json_val v);
 /* k: [v...] for a NULL-terminated list of strings. */
 void jl_jw_kv_strv(struct jl_json_writer *w, const char *k, const char *const *v);
 

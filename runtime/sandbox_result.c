@@ -1,4 +1,4 @@
-/* The sandbox's verdict as a record for a grading or CI system (--json):
+/* The sandbox's verdict as a record for graders and CI runners (--json):
  *   {"status": 137, "signal": 9, "reason": "memory limit 512M exceeded",
  *    "wall_time_sec": 0.412, "cpu_time_sec": 0.398, "peak_memory_bytes": 537919488}
  * status is the exit status jaula exits with; signal and reason are null

@@ -22,45 +22,6 @@ static bool listed(const char *name, const char *const *allow, size_t n)
 	return false;
 }
 
-static void copy_value(struct jl_json_writer *w, jl_json_val v);
-
-static void copy_object(struct jl_json_writer *w, jl_json_val v)
-{
-	jl_jw_begin_object(w);
-	for (size_t i = 0; i < jl_json_len(v); i++) {
-		jl_jw_key(w, jl_json_key_at(v, i));
-		copy_value(w, jl_json_value_at(v, i));
-	}
-	jl_jw_end_object(w);
-}
-
-static void copy_value(struct jl_json_writer *w, jl_json_val v)
-{
-	switch (jl_json_type(v)) {
-	case JL_JSON_STRING:
-		jl_jw_str(w, jl_json_string(v));
-		break;
-	case JL_JSON_NUMBER:
-		jl_jw_raw(w, jl_json_number_text(v));
-		break;
-	case JL_JSON_OBJECT:
-		copy_object(w, v);
-		break;
-	case JL_JSON_ARRAY:
-		jl_jw_begin_array(w);
-		for (size_t i = 0; i < jl_json_len(v); i++)
-			copy_value(w, jl_json_at(v, i));
-		jl_jw_end_array(w);
-		break;
-	case JL_JSON_TRUE:
-	case JL_JSON_FALSE:
-		jl_jw_bool(w, jl_json_type(v) == JL_JSON_TRUE);
-		break;
-	default:
-		jl_jw_null(w);
-	}
-}
-
 /* The names of rule that stay denied; false when none is left (the rule
  * goes: an empty "names" would be refused). */
 static bool rule_keeps_names(jl_json_val rule, const char *const *allow, size_t n)
@@ -77,7 +38,7 @@ static void copy_rule(struct jl_json_writer *w, jl_json_val rule, const char *co
 {
 	bool allows = jl_streq(jl_json_string(jl_json_get(rule, "action")), "SCMP_ACT_ALLOW");
 	if (jl_json_type(rule) != JL_JSON_OBJECT || allows) {
-		copy_value(w, rule);
+		jl_jw_value(w, rule);
 		return;
 	}
 	if (!rule_keeps_names(rule, allow, n))
@@ -88,13 +49,13 @@ static void copy_rule(struct jl_json_writer *w, jl_json_val rule, const char *co
 		jl_json_val v = jl_json_value_at(rule, i);
 		jl_jw_key(w, key);
 		if (strcmp(key, "names") || jl_json_type(v) != JL_JSON_ARRAY) {
-			copy_value(w, v);
+			jl_jw_value(w, v);
 			continue;
 		}
 		jl_jw_begin_array(w);
 		for (size_t k = 0; k < jl_json_len(v); k++)
 			if (!listed(jl_json_string(jl_json_at(v, k)), allow, n))
-				copy_value(w, jl_json_at(v, k));
+				jl_jw_value(w, jl_json_at(v, k));
 		jl_jw_end_array(w);
 	}
 	jl_jw_end_object(w);
@@ -140,7 +101,7 @@ static int lift_denials(const char *text, const char *name, const char *const *a
 		if (!strcmp(key, "syscalls"))
 			write_syscalls(&w, profile, allow, n);
 		else
-			copy_value(&w, jl_json_value_at(profile, i));
+			jl_jw_value(&w, jl_json_value_at(profile, i));
 	}
 	if (!jl_json_get(profile, "syscalls")) {
 		jl_jw_key(&w, "syscalls");
