@@ -10,20 +10,22 @@ PREFIX  ?= /usr/local
 DEPS_PKGS := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
 	libarchive-dev libssl-dev libzstd-dev zlib1g-dev \
 	libcmocka-dev busybox-static bats jq iproute2 util-linux file valgrind python3 \
-	libnftnl-dev nftables
+	libnftnl-dev nftables libdbus-1-dev
 
 # image/: libarchive reads tar (and its gzip/zstd filters), libcrypto hashes.
 # net/: libmnl speaks netlink, libnftnl builds nftables messages (over libmnl).
-PKGS    := libseccomp libcap yajl libnftnl libmnl libarchive libcrypto libzstd zlib
+# cgroups/: the systemd driver talks to systemd over D-Bus with libdbus-1.
+PKGS    := libseccomp libcap yajl libnftnl libmnl libarchive libcrypto libzstd zlib dbus-1
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -MMD -MP \
-	-fno-strict-aliasing -fstack-protector-strong -D_FORTIFY_SOURCE=2
+	-fno-strict-aliasing -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	$(shell pkg-config --cflags dbus-1 2>/dev/null)
 # -z now: resolve every symbol at start so the memfd copy, which re-runs the
 # dynamic linker, never pays lazy binding in the container's hot path.
 LDFLAGS ?= -Wl,-z,now -Wl,-z,relro -Wl,--as-needed
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	echo -lseccomp -lcap -lyajl -lnftnl -lmnl -larchive -lcrypto -lzstd -lz)
+	echo -lseccomp -lcap -lyajl -lnftnl -lmnl -larchive -lcrypto -lzstd -lz -ldbus-1)
 
 ROOMS    := runtime namespaces cgroups image net
 LIB_SRC  := $(wildcard $(addsuffix /*.c,$(ROOMS)))
@@ -75,17 +77,19 @@ $(BUILD)/libjaula.a: $(LIB_OBJ)
 # build/deps/lib (tests/deps.sh --static-libmnl says how), shared by every
 # BUILD dir; without it the binary is linked dynamically.
 DEPS_LIB := $(abspath build/deps/lib)
-STATIC_LIBS := libseccomp libyajl_s libcap libarchive libcrypto libzstd libz libnftnl
+STATIC_LIBS := libseccomp libyajl_s libcap libarchive libcrypto libzstd libz libnftnl libdbus-1
 STATIC ?= $(shell for l in $(STATIC_LIBS); do test -e /usr/lib/x86_64-linux-gnu/$$l.a || { echo 0; exit; }; done; \
 	test -e $(DEPS_LIB)/libmnl.a && echo 1 || echo 0)
 ifeq ($(STATIC),1)
+# cgroups/static/: what libdbus-1.a needs of libsystemd, which has no .a.
+STATIC_OBJ := $(BUILD)/obj/cgroups/static/sd_daemon.o
 JAULA_LIBS := -static-pie -L$(DEPS_LIB) -Wl,--start-group $(BUILD)/libjaula.a -lseccomp -lcap -lyajl_s \
-	-larchive -lzstd -lz -lcrypto -lnftnl -lmnl -Wl,--end-group
+	-larchive -lzstd -lz -lcrypto -lnftnl -lmnl -ldbus-1 $(STATIC_OBJ) -Wl,--end-group
 else
 JAULA_LIBS := $(BUILD)/libjaula.a $(LDLIBS)
 endif
 
-$(BUILD)/jaula: $(CLI_OBJ) $(BUILD)/libjaula.a
+$(BUILD)/jaula: $(CLI_OBJ) $(BUILD)/libjaula.a $(STATIC_OBJ)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(JAULA_LIBS) -o $@.full
 	$(Q)objcopy --only-keep-debug $@.full $@.debug

@@ -1,4 +1,5 @@
 #include "cgroups/cgroup.h"
+#include "cgroups/systemd.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -106,51 +107,14 @@ static bool has_dotdot(const char *p)
 	return false;
 }
 
-/* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice", as systemd nests them. */
-static void expand_slice(struct jl_buf *b, const char *slice)
-{
-	size_t n = strlen(slice) - strlen(".slice");
-	for (size_t i = 0; i < n; i++) {
-		if (slice[i] != '-')
-			continue;
-		jl_buf_puts(b, "/");
-		jl_buf_add(b, slice, i);
-		jl_buf_puts(b, ".slice");
-	}
-	jl_buf_puts(b, "/");
-	jl_buf_puts(b, slice);
-}
-
 static int systemd_path(const char *p, char **out, struct jl_err **err)
 {
-	const char *c1 = strchr(p, ':');
-	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	if (!c2 || strchr(c2 + 1, ':'))
-		return jl_err_set(err, 0,
-				  "linux.cgroupsPath: \"%s\": expected \"slice:prefix:name\" "
-				  "with --systemd-cgroup",
-				  p);
-	cleanup_free char *slice = strndup(p, (size_t)(c1 - p));
-	cleanup_free char *prefix = strndup(c1 + 1, (size_t)(c2 - c1 - 1));
-	const char *name = c2 + 1;
-	if (!*slice) {
-		free(slice);
-		slice = xstrdup("system.slice");
-	}
-	size_t sl = strlen(slice);
-	if (sl <= 6 || strcmp(slice + sl - 6, ".slice") || strchr(slice, '/'))
-		return jl_err_set(err, 0, "linux.cgroupsPath: invalid slice \"%s\"", slice);
-	struct jl_buf b = {0};
-	if (strcmp(slice, "-.slice"))
-		expand_slice(&b, slice);
-	jl_buf_puts(&b, "/");
-	if (*prefix)
-		jl_buf_printf(&b, "%s-", prefix);
-	jl_buf_puts(&b, name);
-	/* A name that is already a unit keeps its suffix. */
-	if (!strstr(name, ".scope") && !strstr(name, ".slice"))
-		jl_buf_puts(&b, ".scope");
-	*out = jl_buf_steal(&b);
+	cleanup_free char *slice = NULL, *leaf = NULL;
+	int r = cg_sd_parse_path(p, &slice, &leaf, err);
+	if (r < 0)
+		return r;
+	cleanup_free char *dir = cg_sd_slice_path(slice);
+	*out = xasprintf("%s/%s", dir, leaf);
 	return 0;
 }
 

@@ -37,7 +37,7 @@ struct apply_ctx {
  * memsw.limit_in_bytes).  runc's ConvertMemorySwapToCgroupV2Value, with 0
  * meaning "unset" for both as in runc.  Returns 1 when there is nothing to
  * write, else 0 with *out (-1 = "max"). */
-static int swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct jl_err **err)
+int cg_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct jl_err **err)
 {
 	if (limit == -1 && swap == 0) {
 		/* v1 compatibility: "memory unlimited" meant memory+swap too. */
@@ -180,7 +180,7 @@ static int apply_swap(const struct apply_ctx *c, const struct cg_memory *m,
 		      struct jl_err **err)
 {
 	int64_t swap = 0;
-	int r = swap_to_v2(m->has_swap ? m->swap : 0, limit_for_swap(c, m), &swap, err);
+	int r = cg_swap_to_v2(m->has_swap ? m->swap : 0, limit_for_swap(c, m), &swap, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	char buf[24];

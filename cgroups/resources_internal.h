@@ -36,6 +36,9 @@ int cgf_write_value(const struct cg_handle *h, const char *name, const char *val
 		    struct jl_err **err);
 int cgf_write_u64(const struct cg_handle *h, const char *name, uint64_t v,
 		  struct jl_err **err);
+/* memory.swap.max from the spec's swap (the memory+swap total) and limit:
+ * 1 when there is nothing to write, else 0 with *out (-1 = "max"). */
+int cg_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct jl_err **err);
 /* -1 -> "max", else the number. */
 void cgf_fmt_limit(char *buf, size_t n, int64_t v);
 int cgf_read_line(int dirfd, const char *name, char *buf, size_t n);

@@ -175,12 +175,15 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_l
 int cli_need_args(const struct cli_command *cmd, const struct cli_list *pos, size_t min,
 		  size_t max, struct jl_err **err)
 {
+	/* One line: a usage of several forms shows its first here, --help all. */
+	int n = (int)strcspn(cmd->usage, "\n");
 	if (pos->n < min)
-		return jl_err_code(err, EINVAL, "%s: requires %s (usage: jaula %s %s)", cmd->name,
-				  min == 1 ? "a container id" : "more arguments", cmd->name, cmd->usage);
+		return jl_err_code(err, EINVAL, "%s: requires %s (usage: jaula %s %.*s)", cmd->name,
+				  min == 1 ? "a container id" : "more arguments", cmd->name, n,
+				  cmd->usage);
 	if (pos->n > max)
-		return jl_err_code(err, EINVAL, "%s: too many arguments (usage: jaula %s %s)",
-				  cmd->name, cmd->name, cmd->usage);
+		return jl_err_code(err, EINVAL, "%s: too many arguments (usage: jaula %s %.*s)",
+				  cmd->name, cmd->name, n, cmd->usage);
 	return 0;
 }
 

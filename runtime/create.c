@@ -105,6 +105,28 @@ static int attach_devices(struct jl_creator *c, struct jl_err **err)
 	return r < 0 ? jl_err_wrap(err, "config.json: linux.resources.devices") : 0;
 }
 
+/* With the systemd driver a "slice:prefix:name" path is a transient scope
+ * systemd makes (a name ending in .slice stays a plain cgroup path). */
+static int plan_scope(struct jl_creator *c, struct jl_err **err)
+{
+	const char *p = c->spec->lnx.cgroups_path;
+	if (!c->g->systemd_cgroup || !p || !strchr(p, ':'))
+		return 0;
+	cleanup_free char *leaf = NULL;
+	int r = cg_sd_parse_path(p, &c->sd_slice, &leaf, err);
+	if (r < 0)
+		return jl_err_wrap(err, "config.json");
+	if (!cg_sd_is_scope(leaf))
+		return 0;
+	c->sd_unit = steal_ptr(&leaf);
+	/* Checked now, so that a value systemd cannot take makes no unit. */
+	const struct spec_linux *l = &c->spec->lnx;
+	struct cg_sd_props props = {0};
+	r = cg_sd_props_resources(&props, l->has_resources ? &l->resources : NULL, err);
+	cg_sd_props_free(&props);
+	return r < 0 ? jl_err_wrap(err, "config.json") : 0;
+}
+
 /* Where the cgroup goes (c->state.cgroup_path; NULL: none) and which
  * controllers it needs.  Nothing is made yet. */
 static int plan_cgroup(struct jl_creator *c, struct jl_err **err)
@@ -132,10 +154,45 @@ static int plan_cgroup(struct jl_creator *c, struct jl_err **err)
 		return jl_err_wrap(err, "config.json");
 	c->state.cgroup_mount = xstrdup(c->cgroot.mount);
 	c->state.cgroup_path = path;
+	r = plan_scope(c, err);
+	if (r < 0)
+		return r;
 	/* Recorded before the first state.json: if create dies after
 	 * cg_create, delete must still not remove a cgroup it joined. */
 	c->state.cgroup_owned = cg_exists(&c->cgroot, path) == 0;
 	c->state.systemd_cgroup = c->g->systemd_cgroup;
+	return 0;
+}
+
+/* The scope comes first (systemd makes its cgroup, with a placeholder in
+ * it), then everything the cgroupfs driver does in a cgroup of its own. */
+static int make_scope(struct jl_creator *c, struct jl_err **err)
+{
+	const struct spec_linux *l = &c->spec->lnx;
+	cleanup_free char *desc = xasprintf("jaula container %s", c->o->id);
+	int r = cg_sd_scope_start(&c->cgroot, c->sd_slice, c->sd_unit, desc,
+				  l->has_resources ? &l->resources : NULL, &c->scope, err);
+	if (r < 0)
+		return r;
+	c->state.systemd_unit = xstrdup(c->sd_unit);
+	c->state.cgroup_owned = true;
+	r = cg_enable(&c->cgroot, c->state.cgroup_path, c->controllers, err);
+	if (r == 0)
+		r = cg_open(&c->cgroot, c->state.cgroup_path, &c->cg, err);
+	if (r < 0)
+		return r;
+	c->cg.fresh = true;
+	c->cg_created = true;
+	return 0;
+}
+
+static int make_plain(struct jl_creator *c, struct jl_err **err)
+{
+	int r = cg_create(&c->cgroot, c->state.cgroup_path, c->controllers, &c->cg, err);
+	if (r < 0)
+		return r;
+	c->cg_created = true;
+	c->state.cgroup_owned = c->cg.fresh;
 	return 0;
 }
 
@@ -144,11 +201,9 @@ static int make_cgroup(struct jl_creator *c, struct jl_err **err)
 	if (!c->state.cgroup_path)
 		return 0;
 	const struct spec_linux *l = &c->spec->lnx;
-	int r = cg_create(&c->cgroot, c->state.cgroup_path, c->controllers, &c->cg, err);
+	int r = c->sd_unit ? make_scope(c, err) : make_plain(c, err);
 	if (r < 0)
 		return r;
-	c->cg_created = true;
-	c->state.cgroup_owned = c->cg.fresh;
 	if (l->has_resources) {
 		r = cg_apply_resources(&c->cg, &l->resources, err);
 		if (r < 0)
@@ -545,6 +600,8 @@ static int create_steps(struct jl_creator *c, struct jl_err **err)
 		r = prepare_init(c, err);
 	if (r == 0)
 		r = clone_init(c, err);
+	/* The init holds the scope now. */
+	cg_sd_scope_release(&c->scope);
 	if (r < 0)
 		return r;
 	if (c->init.two_step)
@@ -595,6 +652,7 @@ int jl_creator_create(struct jl_creator *c, struct jl_err **err)
 	for (int t = 0; t < NS__COUNT; t++)
 		c->init.join_fd[t] = -1;
 	c->cg = (struct cg_handle)CG_HANDLE_INIT;
+	c->scope = (struct cg_sd_scope)CG_SD_SCOPE_INIT;
 	if (!jl_id_valid(c->o->id))
 		return jl_err_set(err, 0, "invalid container id \"%s\"", c->o->id);
 	snapshot_preserved_fds(c);
@@ -636,9 +694,13 @@ void jl_creator_abort(struct jl_creator *c)
 		jl_err_free(&e);
 	}
 	/* A cgroup it joined stays, with the processes that are not its own. */
+	cg_sd_scope_release(&c->scope);
 	if (c->cg_created && c->cg.fresh) {
 		struct jl_err *e = NULL;
 		cg_kill(&c->cg, SIGKILL, NULL);
+		if (c->scope.unit && cg_sd_stop(&c->cgroot, c->scope.unit, c->sd_slice, &e) < 0)
+			jl_warn("%s", e->msg);
+		jl_err_free(&e);
 		if (cg_destroy(&c->cgroot, c->cg.path, &e) < 0)
 			jl_warn("%s", e->msg);
 		jl_err_free(&e);
@@ -682,6 +744,9 @@ void jl_creator_free(struct jl_creator *c)
 	if (c->dirfd >= 0)
 		close(c->dirfd);
 	cg_handle_close(&c->cg);
+	cg_sd_scope_free(&c->scope);
+	free(c->sd_slice);
+	free(c->sd_unit);
 	cg_bpf_prog_free(&c->devices);
 	jl_state_free(&c->state);
 	free(c->state_created);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/systemd.h"
 #include "runtime/container.h"
 #include "runtime/init.h"
 #include "runtime/spec.h"
@@ -29,6 +30,10 @@ struct jl_creator {
 	char controllers[256]; /* what the cgroup needs enabled */
 	struct cg_handle cg;
 	bool cg_created;
+	/* systemd driver with a scope for a cgroupsPath: slice, unit, and the
+	 * started scope (its placeholder process until the init is in). */
+	char *sd_slice, *sd_unit;
+	struct cg_sd_scope scope;
 	bool net_attached; /* org.jaula.net.network: detach on failure */
 	struct cg_bpf_prog devices;
 

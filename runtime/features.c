@@ -63,8 +63,9 @@ static void write_linux(struct jl_json_writer *w)
 	jl_jw_begin_object(w);
 	jl_jw_kv_bool(w, "v1", false);
 	jl_jw_kv_bool(w, "v2", true);
-	/* --systemd-cgroup paths are honoured, but no systemd unit is made. */
-	jl_jw_kv_bool(w, "systemd", false);
+	/* --systemd-cgroup makes a transient scope over the system bus; a
+	 * user manager's (rootless) is not spoken to yet. */
+	jl_jw_kv_bool(w, "systemd", true);
 	jl_jw_kv_bool(w, "systemdUser", false);
 	jl_jw_kv_bool(w, "rdma", true);
 	jl_jw_end_object(w);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/systemd.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/hooks.h"
@@ -310,6 +311,21 @@ static int kill_and_wait(const struct jl_state *st, struct jl_err **err)
 	return 0;
 }
 
+/* An emptied scope is stopped by systemd itself, cgroup and all: only one
+ * whose cgroup is still there needs asking (and waiting for).  Its slice
+ * (the cgroup's parent directory) may be one to collect. */
+static int stop_scope(const struct cg_root *root, const struct jl_state *st,
+		      struct jl_err **err)
+{
+	cleanup_free char *dir = xstrdup(st->cgroup_path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	const char *slice = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : "";
+	bool live = cg_exists(root, st->cgroup_path) == 1;
+	return cg_sd_stop(root, live ? st->systemd_unit : NULL, *slice ? slice : "-.slice", err);
+}
+
 int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,
 			 struct jl_err **err)
 {
@@ -321,7 +337,9 @@ int jl_container_cleanup(const struct jl_global *g, const struct jl_state *st,
 	if (st->cgroup_path && st->cgroup_owned) {
 		struct cg_root root = {.mode = CG_MODE_UNIFIED};
 		snprintf(root.mount, sizeof(root.mount), "%s", st->cgroup_mount);
-		int r = cg_destroy(&root, st->cgroup_path, err);
+		int r = st->systemd_unit ? stop_scope(&root, st, err) : 0;
+		if (r == 0)
+			r = cg_destroy(&root, st->cgroup_path, err);
 		if (r < 0)
 			return r;
 	}

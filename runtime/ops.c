@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/systemd.h"
 #include "runtime/container.h"
 #include "runtime/create.h"
 #include "runtime/spec.h"
@@ -537,6 +538,10 @@ static int update_target(struct target *t, const struct cg_resources *res,
 		r = rdt_prepare(t, rdt, ARRAY_SIZE(rdt), err);
 	if (r == 0)
 		r = cg_enable(&t->root, t->st.cgroup_path, controllers, err);
+	/* systemd first: it rewrites the files it owns from its properties, and
+	 * the exact values jaula writes next must be the last word. */
+	if (r == 0 && t->st.systemd_unit)
+		r = cg_sd_set_resources(t->st.systemd_unit, res, err);
 	if (r == 0)
 		r = cg_update_resources(&t->cg, res, err);
 	if (r == 0 && res->n_devices)

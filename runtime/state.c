@@ -31,6 +31,7 @@ void jl_state_free(struct jl_state *s)
 	free(s->owner);
 	free(s->cgroup_mount);
 	free(s->cgroup_path);
+	free(s->systemd_unit);
 	for (size_t i = 0; i < 2 * s->n_annotations; i++)
 		free(s->annotations[i]);
 	free(s->annotations);
@@ -147,6 +148,8 @@ int jl_state_write(int dirfd, const struct jl_state *s, struct jl_err **err)
 		jl_jw_kv_str(&w, "cgroupMount", s->cgroup_mount);
 		jl_jw_kv_str(&w, "cgroupPath", s->cgroup_path);
 		jl_jw_kv_bool(&w, "systemdCgroup", s->systemd_cgroup);
+		if (s->systemd_unit)
+			jl_jw_kv_str(&w, "systemdUnit", s->systemd_unit);
 		jl_jw_kv_bool(&w, "cgroupOwned", s->cgroup_owned);
 	}
 	jl_jw_kv_uint(&w, "hooks", s->hooks_mask);
@@ -212,6 +215,7 @@ int jl_state_read(int dirfd, const char *id, struct jl_state *s, struct jl_err *
 	s->cgroup_mount = dup_field(root, "cgroupMount");
 	s->cgroup_path = dup_field(root, "cgroupPath");
 	s->systemd_cgroup = jl_json_type(jl_json_get(root, "systemdCgroup")) == JL_JSON_TRUE;
+	s->systemd_unit = dup_field(root, "systemdUnit");
 	s->cgroup_owned = jl_json_type(jl_json_get(root, "cgroupOwned")) != JL_JSON_FALSE;
 	s->shared_mounts = jl_json_type(jl_json_get(root, "sharedMounts")) == JL_JSON_TRUE;
 	s->hooks_mask = (unsigned)int_field(root, "hooks");

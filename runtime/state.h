@@ -33,6 +33,9 @@ struct jl_state {
 	char *cgroup_mount; /* NULL when the cgroup manager is disabled */
 	char *cgroup_path;
 	bool systemd_cgroup;
+	/* The transient scope systemd made for the cgroup (systemd driver), which
+	 * delete stops; NULL when none. */
+	char *systemd_unit;
 	/* create made the cgroup (cg_handle.fresh).  false: the container joined
 	 * an existing cgroup, which delete leaves in place with whatever else
 	 * runs in it.  Absent in state.json (older jaula): true. */

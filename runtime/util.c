@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static void die_oom(void)
+void jl_die_oom(void)
 {
 	static const char msg[] = "jaula: out of memory\n";
 	(void)!write(2, msg, sizeof(msg) - 1);
@@ -18,7 +18,7 @@ void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		die_oom();
+		jl_die_oom();
 	return p;
 }
 
@@ -26,7 +26,7 @@ void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (!p)
-		die_oom();
+		jl_die_oom();
 	return p;
 }
 
@@ -34,7 +34,7 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		die_oom();
+		jl_die_oom();
 	return p;
 }
 
@@ -42,7 +42,7 @@ char *xstrdup(const char *s)
 {
 	char *p = strdup(s);
 	if (!p)
-		die_oom();
+		jl_die_oom();
 	return p;
 }
 
@@ -54,7 +54,7 @@ char *xasprintf(const char *fmt, ...)
 	int r = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (r < 0)
-		die_oom();
+		jl_die_oom();
 	return s;
 }
 

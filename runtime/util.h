@@ -60,6 +60,7 @@ static inline int steal_fd(int *fd)
 }
 
 /* Allocation that cannot fail: a runtime out of memory has no useful way on. */
+void jl_die_oom(void) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

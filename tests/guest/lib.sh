@@ -25,3 +25,12 @@ unit_state() {
 	for _p in "$@"; do _s=$_s/$(systemctl show -P "$_p" "$_u" 2>/dev/null); done
 	echo "$_s"
 }
+# unit_gone UNIT: systemd forgets UNIT (LoadState not-found) within 5 s; a stopped unit is
+# collected by systemd's GC pass, which runs shortly after the stop job.
+unit_gone() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(systemctl show -P LoadState "$1" 2>/dev/null)" = not-found ] && return 0
+		sleep 0.5
+	done
+	return 1
+}

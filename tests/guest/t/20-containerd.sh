@@ -4,8 +4,7 @@
 # reference) or jaula (--runc-binary), with real limits, for the cgroupfs driver and the
 # systemd one (--runc-systemd-cgroup, cgroupsPath slice:prefix:name).  The image: the
 # busybox image 10-podman.sh imported, `podman save`d, `ctr images import`ed.  (ctr 1.6
-# has no --pids-limit.)  Gaps that are only the missing systemd cgroup driver (issue 13)
-# are "not ok ... # TODO".
+# has no --pids-limit.)
 # guest-timeout: 600
 # shellcheck disable=SC1090,SC1091
 . "$GUEST_SUITE/lib.sh"
@@ -48,8 +47,6 @@ for drv in cgroupfs systemd; do
 	for rt in $runtimes; do
 		name=$(basename "$rt")
 		P="ctr[$drv] --runc-binary $name"
-		gap=
-		[ "$drv" = systemd ] && [ "$name" = jaula ] && gap="jaula has no systemd cgroup driver yet (issue 13)"
 		n=$((n + 1))
 		id=g$n-$name
 		extra=()
@@ -72,7 +69,7 @@ for drv in cgroupfs systemd; do
 		check "$P: --cpus 0.5: cpu.max 50000 100000" [ "$cpu" = "50000 100000" ]
 		if [ "$drv" = systemd ]; then
 			st=$(unit_state "jaula-ctr-$id.scope" MemoryMax)
-			check_or_todo "$P: systemd knows the container's scope jaula-ctr-$id.scope, with MemoryMax ($st)" "$gap" \
+			check "$P: systemd knows the container's scope jaula-ctr-$id.scope, with MemoryMax ($st)" \
 				[ "$st" = loaded/active/67108864 ]
 		fi
 		c tasks kill -s KILL "$id" >/dev/null 2>&1
