@@ -437,6 +437,32 @@ PY
 	[ "$output" = "$(printf 'HOME=/\nPATH=/usr/bin:/bin')" ]
 }
 
+@test "sandbox: --ro-bind and --bind apply in the order given; the later one wins" {
+	mkdir -m 0777 "$WORK/a" "$WORK/b" # the sandbox's root is nobody on the host
+	echo a >"$WORK/a/which"
+	echo b >"$WORK/b/which"
+	# read-only a, then writable b over it: b's, and writable
+	run --separate-stderr "$JAULA" sandbox --ro-bind "$WORK/a:/x" --bind "$WORK/b:/x" -- \
+		/bin/sh -c 'cat /x/which; echo new >/x/new && echo wrote'
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'b\nwrote')" ]
+	[ -e "$WORK/b/new" ] && [ ! -e "$WORK/a/new" ]
+	# the other way round: a's, and read-only
+	run --separate-stderr "$JAULA" sandbox --bind "$WORK/b:/x" --ro-bind "$WORK/a:/x" -- \
+		/bin/sh -c 'cat /x/which; echo new >/x/new2 && echo wrote'
+	echo "$output $stderr"
+	[ "${lines[0]}" = a ]
+	[[ "$output" != *wrote* ]]
+	[[ "$stderr" == *"Read-only file system"* ]]
+	[ ! -e "$WORK/a/new2" ] && [ ! -e "$WORK/b/new2" ]
+	# the same directory made read-only again after a writable bind
+	run --separate-stderr "$JAULA" sandbox --bind "$WORK/b:/x" --ro-bind "$WORK/b:/x" -- \
+		/bin/sh -c 'echo new >/x/new3'
+	[ "$status" -ne 0 ]
+	[ ! -e "$WORK/b/new3" ]
+}
+
 @test "sandbox: --allow-syscall lifts a denial; --seccomp takes a profile of one's own" {
 	run --separate-stderr sbx --allow-syscall keyctl -- $HOSTILE kernel
 	echo "$output"
