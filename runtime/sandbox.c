@@ -24,6 +24,7 @@
 struct sandbox {
 	char *dir;   /* the temporary directory: bundle and state root */
 	char *state; /* dir/state */
+	int lock; /* held for the sandbox's life: see sandbox_reclaim.c */
 	char id[48];
 	struct jl_global g;
 	struct jl_create_opts opts;
@@ -53,15 +54,23 @@ static const char *bundle_parent(void)
 static int make_bundle(struct sandbox *s, const struct sbx_plan *p, struct jl_err **err)
 {
 	const char *parent = bundle_parent();
-	s->dir = xasprintf("%s/jaula-sandbox-XXXXXX", parent);
+	s->dir = xasprintf("%s/" SBX_DIR_PREFIX "XXXXXX", parent);
 	if (!mkdtemp(s->dir)) {
 		free(s->dir);
 		s->dir = NULL;
 		return jl_err_sys(err, "create a temporary directory in \"%s\"", parent);
 	}
+	/* The directory's random part names the container (and its cgroup):
+	 * unique while the directory exists, unlike our pid. */
+	snprintf(s->id, sizeof(s->id), "sandbox-%s", strrchr(s->dir, '-') + 1);
 	s->state = xasprintf("%s/state", s->dir);
 	cleanup_close int dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || chmod(s->dir, 0711) < 0 || mkdirat(dirfd, "rootfs", 0755) < 0)
+	if (dirfd < 0)
+		return jl_err_sys(err, "open \"%s\"", s->dir);
+	s->lock = sbx_lock_take(dirfd, err);
+	if (s->lock < 0)
+		return jl_err_wrap(err, "\"%s\"", s->dir);
+	if (chmod(s->dir, 0711) < 0 || mkdirat(dirfd, "rootfs", 0755) < 0)
 		return jl_err_sys(err, "prepare \"%s\"", s->dir);
 	cleanup_close int rootfd = openat(dirfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -128,7 +137,6 @@ static void judge_cgroup(struct sandbox *s, const struct sbx_plan *p,
 
 static int create(struct sandbox *s, struct jl_err **err)
 {
-	snprintf(s->id, sizeof(s->id), "sandbox-%d", (int)getpid());
 	s->g = (struct jl_global){.root = s->state, .cgroup_disabled = geteuid() != 0};
 	s->opts = (struct jl_create_opts){.id = s->id, .bundle = s->dir};
 	s->c = (struct jl_creator){.g = &s->g, .o = &s->opts, .run_mode = true};
@@ -188,6 +196,8 @@ static void destroy(struct sandbox *s)
 		jl_creator_free(&s->c);
 	}
 	remove_bundle(s);
+	if (s->lock >= 0)
+		close(s->lock); /* last: the directory is gone */
 	free(s->dir);
 	free(s->state);
 	if (s->mask_saved)
@@ -199,10 +209,13 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 {
 	memset(res, 0, sizeof(*res));
 	struct sbx_plan plan;
-	struct sandbox s = {0};
+	struct sandbox s = {.lock = -1};
 	/* The creator moves into the bundle; --json's path is the caller's. */
 	cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = sbx_plan_build(o, &plan, err);
+	/* What killed sandboxes left, before we add ours. */
+	if (r == 0)
+		sbx_reclaim_stale(bundle_parent());
 	if (r == 0) {
 		plan.cgroup_limits = cgroup_limits_available();
 		r = make_bundle(&s, &plan, err);

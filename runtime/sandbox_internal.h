@@ -69,6 +69,13 @@ int sbx_watch_run(const struct sbx_watch *w, struct jl_sandbox_result *res,
  * watchdog already named one. */
 void sbx_watch_settle(const struct sbx_limits *l, int status, struct jl_sandbox_result *res);
 
+/* sandbox_reclaim.c: the lock a sandbox holds on its directory for its
+ * whole life (the fd, held), and the removal of every directory in parent
+ * whose sandbox is gone (its lock free). */
+#define SBX_DIR_PREFIX "jaula-sandbox-"
+int sbx_lock_take(int dirfd, struct jl_err **err);
+void sbx_reclaim_stale(const char *parent);
+
 /* sandbox_result.c: the --json record. */
 int sbx_result_write_json(const char *path, const struct jl_sandbox_result *res,
 			  struct jl_err **err);

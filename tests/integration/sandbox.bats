@@ -381,10 +381,58 @@ PY
 	n=$(stat -c %s "$WORK/beat/b")
 	sleep 0.5
 	[ "$(stat -c %s "$WORK/beat/b")" -eq "$n" ]
-	# a killed jaula cleans nothing: its bundle and (empty) cgroup stay
-	comm -13 <(echo "$runs") <(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort) |
-		xargs -r rm -rf
-	rmdir "/sys/fs/cgroup/jaula/sandbox-$jpid" 2>/dev/null || true
+	# what the killed jaula left, the next sandbox reclaims
+	run --separate-stderr sbx -- /bin/true
+	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)" = "$runs" ]
+}
+
+# new_sandbox_dirs BEFORE: the /run/jaula-sandbox-* not in BEFORE.
+new_sandbox_dirs() {
+	comm -13 <(echo "$1") <(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+}
+
+@test "sandbox: a killed jaula's directory and cgroup are reclaimed, a live one's never" {
+	mkdir -m 0777 "$WORK/beat"
+	local runs dead live cg_dead cg_live
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	# jaula itself, not a subshell running it: $! is what gets killed
+	"$JAULA" sandbox --ro-bind "$HELPERS:/h" --bind "$WORK/beat:/beat" -- \
+		$HOSTILE stubborn /beat/b >/dev/null 2>&1 3>&- &
+	local dying=$!
+	for _ in $(seq 100); do
+		[ -s "$WORK/beat/b" ] && break
+		sleep 0.05
+	done
+	dead=$(new_sandbox_dirs "$runs")
+	[ -n "$dead" ] && [ -e "$dead/lock" ]
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	"$JAULA" sandbox -- /bin/sleep 60 >/dev/null 2>&1 3>&- &
+	local living=$!
+	HOST_PIDS+=("$living")
+	for _ in $(seq 100); do
+		live=$(new_sandbox_dirs "$runs")
+		[ -n "$live" ] && [ -e "$live/state" ] && break
+		sleep 0.05
+	done
+	[ -n "$live" ]
+	cg_dead=/sys/fs/cgroup/jaula/sandbox-${dead##*-}
+	cg_live=/sys/fs/cgroup/jaula/sandbox-${live##*-}
+	[ -d "$cg_dead" ] && [ -d "$cg_live" ]
+	kill -9 "$dying"
+	wait "$dying" || true
+	sleep 0.3
+	# SIGKILL ran no cleanup
+	[ -d "$dead" ] && [ -d "$cg_dead" ]
+	run --separate-stderr sbx -- /bin/true
+	[ "$status" -eq 0 ]
+	[ ! -e "$dead" ]
+	[ ! -e "$cg_dead" ]
+	# the live sandbox is untouched and still runs
+	[ -d "$live/state" ] && [ -d "$cg_live" ]
+	kill -0 "$living"
+	kill -TERM "$living"
+	wait "$living" || true
+	[ ! -e "$live" ] && [ ! -e "$cg_live" ]
 }
 
 @test "sandbox: --json records status, signal, reason, wall and CPU time, peak memory" {
