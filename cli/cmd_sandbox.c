@@ -51,6 +51,7 @@ int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 		{"workdir", 'w', CLI_STRING, &o.workdir, "DIR", "working directory (default /)"},
 		{"env", 'e', CLI_LIST, &env, "KEY=VALUE", "set an environment variable (repeatable)"},
 		{"clear-env", 0, CLI_BOOL, &o.clear_env, NULL, "start from an empty environment"},
+		{"tty", 't', CLI_BOOL, &o.tty, NULL, "a pseudo-terminal of its own, relayed to ours"},
 		{"memory", 'm', CLI_STRING, &o.memory, "SIZE", "memory of the whole sandbox (512M)"},
 		{"pids", 0, CLI_STRING, &o.pids, "N", "processes (256)"},
 		{"cpu-time", 0, CLI_STRING, &o.cpu_time, "SECONDS", "CPU time (60s)"},

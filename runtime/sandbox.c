@@ -223,7 +223,8 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 	if (r == 0)
 		r = create(&s, err);
 	if (r == 0) {
-		struct sbx_watch w = {.pid = s.c.pid, .pidfd = s.c.pidfd, .lim = &plan.lim};
+		struct sbx_watch w = {.pid = s.c.pid, .pidfd = s.c.pidfd, .master = s.c.master,
+				      .lim = &plan.lim};
 		r = sbx_watch_run(&w, res, err);
 		if (r == 0)
 			read_late_messages(&s, &plan.lim, res);

@@ -31,6 +31,7 @@ struct jl_sandbox_opts {
 	const char *const *env; /* K=V, added (or replacing) */
 	size_t n_env;
 	bool clear_env; /* start from an empty environment, not the caller's */
+	bool tty;       /* -t: a pty of its own, relayed to ours; else no terminal at all */
 	/* limits; NULL: the default */
 	const char *memory, *pids, *cpu_time, *timeout, *fsize;
 	const char *seccomp_file; /* an OCI linux.seccomp object instead of jaula's */

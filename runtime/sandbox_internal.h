@@ -35,6 +35,8 @@ struct sbx_plan {
 	gid_t host_gid;
 	char *seccomp; /* the linux.seccomp object, as JSON text */
 	bool cgroup_limits; /* memory and pids also as cgroup v2 limits */
+	bool tty;
+	unsigned short rows, cols; /* the caller's terminal's size, 0: unknown */
 };
 
 /* sandbox_opts.c: the flags' strings into a plan. */
@@ -60,6 +62,7 @@ int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err
 struct sbx_watch {
 	pid_t pid;
 	int pidfd;
+	int master; /* -t: the pty's master, relayed to our stdio; else -1 */
 	const struct sbx_limits *lim;
 };
 int sbx_watch_run(const struct sbx_watch *w, struct jl_sandbox_result *res,

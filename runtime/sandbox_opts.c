@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -216,6 +217,18 @@ static int refuse_unsupported(const struct jl_sandbox_opts *o, struct jl_err **e
 	return 0;
 }
 
+/* -t: the pty starts at the caller's size (the relay follows changes). */
+static void terminal_size(struct sbx_plan *p)
+{
+	struct winsize ws;
+	for (int fd = 0; fd < 3; fd++)
+		if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+			p->rows = ws.ws_row;
+			p->cols = ws.ws_col;
+			return;
+		}
+}
+
 int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct jl_err **err)
 {
 	memset(p, 0, sizeof(*p));
@@ -234,6 +247,9 @@ int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct j
 	p->argv = o->argv;
 	p->argc = o->argc;
 	p->cwd = o->workdir ? o->workdir : "/";
+	p->tty = o->tty;
+	if (p->tty)
+		terminal_size(p);
 	/* An ordinary user can only map itself; root maps to nobody's id. */
 	bool root = geteuid() == 0;
 	p->host_uid = root ? SBX_ROOT_HOST_ID : geteuid();

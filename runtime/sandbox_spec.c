@@ -9,7 +9,8 @@
  *    its hashes' neighbours), no /home, /root, /var, /run, /sys;
  *  - its own /proc with the usual paths masked, a /dev of null, zero,
  *    full, random, urandom and tty, a /tmp tmpfs as large as the memory
- *    limit (its pages are memory);
+ *    limit (its pages are memory); with -t only, a devpts instance of its
+ *    own for the one pty the runtime makes there;
  *  - rlimits for what the host's cgroups may not give (sandbox_watch.c
  *    adds the sandbox-wide view).
  * The binds' mount points are made beforehand, in the bundle's rootfs
@@ -62,6 +63,8 @@ static bool host_exists(const char *path)
 static void write_mounts(struct jl_json_writer *w, const struct sbx_plan *p)
 {
 	static const char *const dev[] = {"nosuid", "noexec", "mode=755", "size=64k", NULL};
+	static const char *const pts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666",
+					  "mode=0620", NULL};
 	char tmp_size[48];
 	snprintf(tmp_size, sizeof(tmp_size), "size=%llu", (unsigned long long)p->lim.memory);
 	const char *const tmp[] = {"nosuid", "nodev", "mode=1777", tmp_size, NULL};
@@ -70,6 +73,9 @@ static void write_mounts(struct jl_json_writer *w, const struct sbx_plan *p)
 	jl_spec_json_mount(w, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev",
 								       NULL});
 	jl_spec_json_mount(w, "/dev", "tmpfs", "tmpfs", dev);
+	/* No gid=5: the sandbox's user namespace maps no tty group. */
+	if (p->tty)
+		jl_spec_json_mount(w, "/dev/pts", "devpts", "devpts", pts);
 	jl_spec_json_mount(w, "/tmp", "tmpfs", "tmpfs", tmp);
 	ro_bind(w, "/usr", "/usr");
 	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++)
@@ -132,7 +138,14 @@ static void write_process(struct jl_json_writer *w, const struct sbx_plan *p)
 	static const char *const none[] = {NULL};
 	jl_jw_key(w, "process");
 	jl_jw_begin_object(w);
-	jl_jw_kv_bool(w, "terminal", false);
+	jl_jw_kv_bool(w, "terminal", p->tty);
+	if (p->tty && p->rows && p->cols) {
+		jl_jw_key(w, "consoleSize");
+		jl_jw_begin_object(w);
+		jl_jw_kv_uint(w, "height", p->rows);
+		jl_jw_kv_uint(w, "width", p->cols);
+		jl_jw_end_object(w);
+	}
 	jl_jw_key(w, "user");
 	jl_jw_begin_object(w);
 	jl_jw_kv_uint(w, "uid", 0);

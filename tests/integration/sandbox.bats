@@ -249,6 +249,35 @@ PY
 	[[ "$output" != *"QUEUED[echo pwned"* ]]
 }
 
+@test "sandbox: -t gives the program a pty of its own; the caller's terminal is restored" {
+	# script(1) gives jaula a terminal, 33x101 here; stty -g before and
+	# after shows raw mode undone.  Field 7 of /proc/self/stat is the
+	# controlling terminal (0: none).
+	run script -qec "stty rows 33 cols 101; stty -g >'$WORK/before'
+		'$JAULA' sandbox -t -- /bin/sh -c 'tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-tty
+			stty size; echo ctty=\$(cut -d\" \" -f7 /proc/self/stat); exit 5'
+		echo rc=\$?; stty -g >'$WORK/after'" /dev/null
+	echo "$output"
+	[[ "$output" =~ /dev/pts/[0-9]+ ]]
+	[[ "$output" == *all-tty* ]]
+	[[ "$output" == *"33 101"* ]]
+	[[ "$output" != *ctty=0* ]] && [[ "$output" == *ctty=[1-9]* ]]
+	[[ "$output" == *rc=5* ]]
+	cmp "$WORK/before" "$WORK/after"
+	# without -t: no controlling terminal, even when started from one
+	run script -qec "'$JAULA' sandbox -- /bin/sh -c 'tty; echo ctty=\$(cut -d\" \" -f7 /proc/self/stat)'" /dev/null
+	echo "$output"
+	[[ "$output" == *"not a tty"* ]]
+	[[ "$output" == *ctty=0* ]]
+}
+
+@test "sandbox: -t: keystrokes pushed with TIOCSTI stay in the sandbox's own pty" {
+	run run_on_pty "$JAULA" sandbox -t --ro-bind "$HELPERS:/h" -- /h/tiocsti 'echo pwned'
+	echo "$output"
+	[[ "$output" == *"QUEUED["* ]]
+	[[ "$output" != *"QUEUED[echo pwned"* ]]
+}
+
 @test "sandbox: /proc: hostname, sysrq-trigger and every /proc/N/exe stay unwritable" {
 	local before after
 	before=$(sha256sum "$JAULA" | cut -d' ' -f1)
