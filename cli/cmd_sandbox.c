@@ -41,8 +41,9 @@ static int run_sandbox(struct jl_sandbox_opts *o, const struct cli_list *pos, in
 
 int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx; /* the sandbox keeps its state in a private directory */
-	struct jl_sandbox_opts o = {0};
+	/* The sandbox keeps its state in a private directory: of the global
+	 * flags only --store matters. */
+	struct jl_sandbox_opts o = {.store = ctx->store};
 	struct cli_ordered bind_flags = {0};
 	struct cli_list env = {0}, allow = {0};
 	const struct cli_opt opts[] = {
@@ -60,7 +61,7 @@ int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 		{"seccomp", 0, CLI_STRING, &o.seccomp_file, "FILE", "an OCI linux.seccomp profile"},
 		{"allow-syscall", 0, CLI_LIST, &allow, "NAME", "lift the profile's denial of NAME"},
 		{"json", 0, CLI_STRING, &o.json_file, "FILE", "write the result record to FILE"},
-		{"image", 0, CLI_STRING, &o.image, "NAME", "not supported yet"},
+		{"image", 0, CLI_STRING, &o.image, "NAME", "an image of the store as the root (root only)"},
 		{"net", 0, CLI_BOOL, &o.net, NULL, "not supported yet"},
 	};
 	struct cli_command cmd = {"sandbox", "[options] [--] PROGRAM [ARGS...]",

@@ -30,6 +30,7 @@ struct sandbox {
 	struct jl_create_opts opts;
 	struct jl_creator c;
 	bool created;
+	struct sbx_image img; /* --image */
 	sigset_t saved_mask; /* the caller's, restored at the end */
 	bool mask_saved;
 };
@@ -72,10 +73,20 @@ static int make_bundle(struct sandbox *s, const struct sbx_plan *p, struct jl_er
 		return jl_err_wrap(err, "\"%s\"", s->dir);
 	if (chmod(s->dir, 0711) < 0 || mkdirat(dirfd, "rootfs", 0755) < 0)
 		return jl_err_sys(err, "prepare \"%s\"", s->dir);
+	int r = 0;
+	/* Before anything is made in the store: what reclaim reads. */
+	if (p->store)
+		r = jl_write_atomic_at(dirfd, SBX_STORE_FILE, p->store, strlen(p->store), 0600, err);
+	if (r < 0)
+		return r;
+	cleanup_free char *rootfs = xasprintf("%s/rootfs", s->dir);
 	cleanup_close int rootfd = openat(dirfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return jl_err_sys(err, "open \"%s/rootfs\"", s->dir);
-	int r = sbx_rootfs_prepare(rootfd, p, err);
+		return jl_err_sys(err, "open \"%s\"", rootfs);
+	if (p->from_image)
+		r = sbx_image_mount(&s->img, s->id, rootfs, p, err);
+	else
+		r = sbx_rootfs_prepare(rootfd, p, err);
 	if (r < 0)
 		return r;
 	struct jl_buf b = {0};
@@ -84,6 +95,13 @@ static int make_bundle(struct sandbox *s, const struct sbx_plan *p, struct jl_er
 	r = jl_write_atomic_at(dirfd, "config.json", b.data, b.len, 0600, err);
 	jl_buf_free(&b);
 	return r;
+}
+
+/* Absolute: the reclaim of a killed sandbox may run from anywhere. */
+static int store_path(const char *store, struct sbx_plan *p, struct jl_err **err)
+{
+	p->store = realpath(jl_store_path(store), NULL);
+	return p->store ? 0 : jl_err_sys(err, "image store \"%s\"", jl_store_path(store));
 }
 
 static void remove_bundle(struct sandbox *s)
@@ -195,6 +213,7 @@ static void destroy(struct sandbox *s)
 		jl_err_free(&e);
 		jl_creator_free(&s->c);
 	}
+	sbx_image_release(&s->img);
 	remove_bundle(s);
 	if (s->lock >= 0)
 		close(s->lock); /* last: the directory is gone */
@@ -216,6 +235,10 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 	/* What killed sandboxes left, before we add ours. */
 	if (r == 0)
 		sbx_reclaim_stale(bundle_parent());
+	if (r == 0 && o->image)
+		r = sbx_image_open(o->store, o->image, &s.img, err);
+	if (r == 0 && o->image)
+		r = store_path(o->store, &plan, err);
 	if (r == 0) {
 		plan.cgroup_limits = cgroup_limits_available();
 		r = make_bundle(&s, &plan, err);

@@ -202,9 +202,6 @@ static int build_env(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct
 
 static int refuse_unsupported(const struct jl_sandbox_opts *o, struct jl_err **err)
 {
-	if (o->image)
-		return jl_err_code(err, EOPNOTSUPP, "--image: not supported yet (the host's tree "
-						    "is the sandbox's root)");
 	if (o->net)
 		return jl_err_code(err, EOPNOTSUPP, "--net: not supported yet (the sandbox has "
 						    "loopback only)");
@@ -248,6 +245,7 @@ int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct j
 	p->argc = o->argc;
 	p->cwd = o->workdir ? o->workdir : "/";
 	p->tty = o->tty;
+	p->from_image = o->image != NULL;
 	if (p->tty)
 		terminal_size(p);
 	/* An ordinary user can only map itself; root maps to nobody's id. */
@@ -268,5 +266,6 @@ void sbx_plan_free(struct sbx_plan *p)
 		free(p->env[i]);
 	free(p->env);
 	free(p->seccomp);
+	free(p->store);
 	memset(p, 0, sizeof(*p));
 }

@@ -71,6 +71,18 @@ static void delete_containers(int dirfd, const char *path)
 	closedir(d);
 }
 
+/* What the sandbox had of the image store (its root, with --image). */
+static void reclaim_store(int dirfd, const char *name)
+{
+	cleanup_free char *store = NULL;
+	size_t len;
+	if (jl_read_file_at(dirfd, SBX_STORE_FILE, 4096, &store, &len, NULL) < 0 || !len ||
+	    store[0] != '/')
+		return;
+	cleanup_free char *id = xasprintf("sandbox-%s", name + strlen(SBX_DIR_PREFIX));
+	sbx_image_reclaim(store, id);
+}
+
 static void reclaim_one(int parentfd, const char *parent, const char *name)
 {
 	cleanup_close int dirfd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -87,6 +99,7 @@ static void reclaim_one(int parentfd, const char *parent, const char *name)
 	cleanup_free char *path = xasprintf("%s/%s", parent, name);
 	jl_debug("reclaim %s: its sandbox is gone", path);
 	delete_containers(dirfd, path);
+	reclaim_store(dirfd, name);
 	struct jl_err *e = NULL;
 	if (jl_remove_tree_at(parentfd, name, &e) < 0)
 		jl_warn("remove the stale \"%s\": %s", path, e->msg);

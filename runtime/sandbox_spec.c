@@ -6,7 +6,9 @@
  *    host's /usr and its /bin, /sbin, /lib* (symlinks on a merged-/usr
  *    system, binds otherwise), the dynamic linker's /etc/ld.so.* and
  *    /etc/alternatives.  Nothing else of /etc (no shadow, no passwd with
- *    its hashes' neighbours), no /home, /root, /var, /run, /sys;
+ *    its hashes' neighbours), no /home, /root, /var, /run, /sys.  With
+ *    --image, the image's root instead and nothing of the host's tree
+ *    (sandbox_image.c);
  *  - its own /proc with the usual paths masked, a /dev of null, zero,
  *    full, random, urandom and tty, a /tmp tmpfs as large as the memory
  *    limit (its pages are memory); with -t only, a devpts instance of its
@@ -31,6 +33,7 @@ static const char *const top_links[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib
 static const char *const etc_files[] = {"/etc/ld.so.cache", "/etc/ld.so.conf",
 					"/etc/ld.so.conf.d", "/etc/alternatives"};
 static const char *const own_dirs[] = {"proc", "dev", "tmp", "usr", "etc"};
+#define N_OWN_DIRS_IMAGE 3 /* an image's root has its own usr and etc */
 
 /* Read-only all the way down ("rro"): a plain "ro" bind would leave the
  * submounts of a recursive bind writable. */
@@ -60,6 +63,17 @@ static bool host_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+static void write_host_binds(struct jl_json_writer *w)
+{
+	ro_bind(w, "/usr", "/usr");
+	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++)
+		if (host_is_dir(top_links[i])) /* not merged-/usr: a directory of its own */
+			ro_bind(w, top_links[i], top_links[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
+		if (host_exists(etc_files[i]))
+			ro_bind(w, etc_files[i], etc_files[i]);
+}
+
 static void write_mounts(struct jl_json_writer *w, const struct sbx_plan *p)
 {
 	static const char *const dev[] = {"nosuid", "noexec", "mode=755", "size=64k", NULL};
@@ -77,13 +91,8 @@ static void write_mounts(struct jl_json_writer *w, const struct sbx_plan *p)
 	if (p->tty)
 		jl_spec_json_mount(w, "/dev/pts", "devpts", "devpts", pts);
 	jl_spec_json_mount(w, "/tmp", "tmpfs", "tmpfs", tmp);
-	ro_bind(w, "/usr", "/usr");
-	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++)
-		if (host_is_dir(top_links[i])) /* not merged-/usr: a directory of its own */
-			ro_bind(w, top_links[i], top_links[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
-		if (host_exists(etc_files[i]))
-			ro_bind(w, etc_files[i], etc_files[i]);
+	if (!p->from_image)
+		write_host_binds(w);
 	for (size_t i = 0; i < p->n_binds; i++) {
 		const struct sbx_bind *b = &p->binds[i];
 		if (b->writable)
@@ -290,12 +299,13 @@ static int copy_top_link(int rootfd, const char *path, struct jl_err **err)
 int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err)
 {
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(own_dirs); i++)
+	size_t n_own = p->from_image ? N_OWN_DIRS_IMAGE : ARRAY_SIZE(own_dirs);
+	for (size_t i = 0; r == 0 && i < n_own; i++)
 		r = make_mount_point(rootfd, own_dirs[i], true, err);
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(top_links); i++)
+	for (size_t i = 0; r == 0 && !p->from_image && i < ARRAY_SIZE(top_links); i++)
 		r = host_is_dir(top_links[i]) ? make_mount_point(rootfd, top_links[i], true, err)
 					       : copy_top_link(rootfd, top_links[i], err);
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(etc_files); i++)
+	for (size_t i = 0; r == 0 && !p->from_image && i < ARRAY_SIZE(etc_files); i++)
 		if (host_exists(etc_files[i]))
 			r = make_mount_point(rootfd, etc_files[i], host_is_dir(etc_files[i]), err);
 	for (size_t i = 0; r == 0 && i < p->n_binds; i++)

@@ -497,6 +497,86 @@ new_sandbox_dirs() {
 	[ "$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | wc -l)" -eq "$cgroups" ]
 }
 
+# --- --image ---------------------------------------------------------------
+
+# import_image NAME: the busybox rootfs with an os-release of its own, as
+# NAME in $STORE.
+import_image() {
+	export STORE=$BATS_TEST_TMPDIR/store
+	cp -a "$ROOTFS" "$WORK/img"
+	echo "ID=jaula-sandbox-image" >"$WORK/img/etc/os-release"
+	tar -C "$WORK/img" -cf "$WORK/img.tar" .
+	"$JAULA" --store "$STORE" image import -q "$WORK/img.tar" "$1" >/dev/null
+}
+
+@test "sandbox --image: the image's root, read-only, none of the host's; nothing left in the store" {
+	import_image bb
+	local runs
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --image bb -- /bin/sh -c '
+		cat /etc/os-release
+		[ -e /etc/shadow ] || echo no-shadow
+		[ -e /etc/ld.so.cache ] || echo no-host-loader
+		ls /usr
+		touch /new 2>&1
+		touch /tmp/f && echo tmp-writable
+		ls /dev | tr "\n" " "'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ID=jaula-sandbox-image ]
+	[[ "$output" == *no-shadow* ]]
+	[[ "$output" == *no-host-loader* ]]
+	[ "${lines[3]}" = bin ] # the image's /usr, not the host's
+	[[ "$output" == *"Read-only file system"* ]]
+	[[ "$output" == *tmp-writable* ]]
+	[[ "$output" == *"null"*"urandom"* ]]
+	[ ! -e "$WORK/img/new" ]
+	# nothing left: not in the store, not mounted, not in /run
+	[ -z "$(ls -A "$STORE/containers")" ]
+	! grep -q "$STORE" /proc/self/mountinfo
+	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)" = "$runs" ]
+	# JAULA_STORE as for every command; binds go on top
+	mkdir -m 0777 "$WORK/data"
+	run --separate-stderr env JAULA_STORE="$STORE" "$JAULA" sandbox --image bb \
+		--bind "$WORK/data:/data" -- /bin/sh -c 'cat /etc/os-release; echo x >/data/x'
+	[ "$status" -eq 0 ]
+	[ "$output" = ID=jaula-sandbox-image ]
+	[ -e "$WORK/data/x" ]
+	[ -z "$(ls -A "$STORE/containers")" ]
+}
+
+@test "sandbox --image: a missing image is one line naming it; nothing is left" {
+	import_image bb
+	local runs
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --image nosuch -- /bin/true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *'--image'*'"nosuch"'* ]]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[ -z "$(ls -A "$STORE/containers")" ]
+	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)" = "$runs" ]
+}
+
+@test "sandbox --image: a killed jaula's root in the store is reclaimed" {
+	import_image bb
+	"$JAULA" --store "$STORE" sandbox --image bb -- /bin/sleep 60 >/dev/null 2>&1 3>&- &
+	local jpid=$!
+	for _ in $(seq 100); do
+		[ -n "$(ls -A "$STORE/containers" 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	[ -n "$(ls -A "$STORE/containers")" ]
+	sleep 0.3
+	kill -9 "$jpid"
+	wait "$jpid" || true
+	[ -n "$(ls -A "$STORE/containers")" ]
+	run --separate-stderr sbx -- /bin/true
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$STORE/containers")" ]
+}
+
 # --- options ---------------------------------------------------------------
 
 @test "sandbox: --env, --clear-env, --workdir and a --bind to a new top-level directory" {
@@ -567,9 +647,6 @@ new_sandbox_dirs() {
 	[[ "$stderr" == *'--bind: source "/nonexistent-src"'* ]]
 	run --separate-stderr "$JAULA" sandbox --ro-bind /usr:/proc/x -- /bin/true
 	[ "$status" -eq 125 ]
-	run --separate-stderr "$JAULA" sandbox --image busybox -- /bin/true
-	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"--image: not supported yet"* ]]
 	run --separate-stderr "$JAULA" sandbox
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"no program to run"* ]]
