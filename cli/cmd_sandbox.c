@@ -62,7 +62,8 @@ int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 		{"allow-syscall", 0, CLI_LIST, &allow, "NAME", "lift the profile's denial of NAME"},
 		{"json", 0, CLI_STRING, &o.json_file, "FILE", "write the result record to FILE"},
 		{"image", 0, CLI_STRING, &o.image, "NAME", "an image of the store as the root (root only)"},
-		{"net", 0, CLI_BOOL, &o.net, NULL, "not supported yet"},
+		{"net", 0, CLI_BOOL, &o.net, NULL, "the bridge network jaula0, not loopback only (root only)"},
+		{"network", 0, CLI_STRING, &o.network, "NAME", "a network of `jaula network create` instead"},
 	};
 	struct cli_command cmd = {"sandbox", "[options] [--] PROGRAM [ARGS...]",
 				  "Run an untrusted program deny-by-default, with limits.  Exits with the "

@@ -31,6 +31,9 @@ struct sandbox {
 	struct jl_creator c;
 	bool created;
 	struct sbx_image img; /* --image */
+	const char *store;    /* the plan's, absolute: --image, --net */
+	int netns_fd;         /* --net: the attached namespace, or -1 */
+	bool net_up;
 	sigset_t saved_mask; /* the caller's, restored at the end */
 	bool mask_saved;
 };
@@ -52,7 +55,7 @@ static const char *bundle_parent(void)
 
 /* The bundle: mode 0711 so the sandbox's root (an unprivileged host id
  * when we are root) can reach its rootfs, and nothing can be listed. */
-static int make_bundle(struct sandbox *s, const struct sbx_plan *p, struct jl_err **err)
+static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **err)
 {
 	const char *parent = bundle_parent();
 	s->dir = xasprintf("%s/" SBX_DIR_PREFIX "XXXXXX", parent);
@@ -83,9 +86,16 @@ static int make_bundle(struct sandbox *s, const struct sbx_plan *p, struct jl_er
 	cleanup_close int rootfd = openat(dirfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return jl_err_sys(err, "open \"%s\"", rootfs);
-	if (p->from_image)
+	s->store = p->store;
+	if (p->network) {
+		r = sbx_net_up(p->store, s->id, p->network, &s->netns_fd, err);
+		s->net_up = r == 0;
+		if (r == 0)
+			snprintf(p->netns_path, sizeof(p->netns_path), "/proc/self/fd/%d", s->netns_fd);
+	}
+	if (r == 0 && p->from_image)
 		r = sbx_image_mount(&s->img, s->id, rootfs, p, err);
-	else
+	else if (r == 0)
 		r = sbx_rootfs_prepare(rootfd, p, err);
 	if (r < 0)
 		return r;
@@ -100,6 +110,9 @@ static int make_bundle(struct sandbox *s, const struct sbx_plan *p, struct jl_er
 /* Absolute: the reclaim of a killed sandbox may run from anywhere. */
 static int store_path(const char *store, struct sbx_plan *p, struct jl_err **err)
 {
+	int r = jl_mkdir_p(jl_store_path(store), 0700, err);
+	if (r < 0)
+		return r;
 	p->store = realpath(jl_store_path(store), NULL);
 	return p->store ? 0 : jl_err_sys(err, "image store \"%s\"", jl_store_path(store));
 }
@@ -214,6 +227,11 @@ static void destroy(struct sandbox *s)
 		jl_creator_free(&s->c);
 	}
 	sbx_image_release(&s->img);
+	/* Our hold on the namespace first: the kernel takes the veth with it. */
+	if (s->netns_fd >= 0)
+		close(s->netns_fd);
+	if (s->net_up)
+		sbx_net_down(s->store, s->id);
 	remove_bundle(s);
 	if (s->lock >= 0)
 		close(s->lock); /* last: the directory is gone */
@@ -228,7 +246,7 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 {
 	memset(res, 0, sizeof(*res));
 	struct sbx_plan plan;
-	struct sandbox s = {.lock = -1};
+	struct sandbox s = {.lock = -1, .netns_fd = -1};
 	/* The creator moves into the bundle; --json's path is the caller's. */
 	cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = sbx_plan_build(o, &plan, err);
@@ -237,7 +255,7 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 		sbx_reclaim_stale(bundle_parent());
 	if (r == 0 && o->image)
 		r = sbx_image_open(o->store, o->image, &s.img, err);
-	if (r == 0 && o->image)
+	if (r == 0 && (o->image || plan.network))
 		r = store_path(o->store, &plan, err);
 	if (r == 0) {
 		plan.cgroup_limits = cgroup_limits_available();

@@ -42,7 +42,8 @@ struct jl_sandbox_opts {
 	const char *json_file; /* write the result record here */
 	const char *image; /* an image of the store as the root, not the host's tree */
 	const char *store; /* --store: the image store; NULL: JAULA_STORE's or the default */
-	bool net;          /* not supported yet: refused */
+	bool net;            /* the bridge network instead of loopback only */
+	const char *network; /* --network NAME: a named network (implies net) */
 };
 
 /* What became of the program. */

@@ -40,6 +40,8 @@ struct sbx_plan {
 	unsigned short rows, cols; /* the caller's terminal's size, 0: unknown */
 	bool from_image; /* --image: the root is the image's, none of the host's */
 	char *store;     /* absolute: the image store (--image, --net), else NULL */
+	const char *network; /* --net: "bridge" or a network's name; NULL: loopback only */
+	char netns_path[40]; /* --net: the attached namespace, as the runtime opens it */
 };
 
 /* sandbox_opts.c: the flags' strings into a plan. */
@@ -100,6 +102,14 @@ int sbx_image_mount(struct sbx_image *x, const char *id, const char *rootfs,
 void sbx_image_release(struct sbx_image *x);
 /* A killed sandbox's containers/<id> (none: nothing to do). */
 void sbx_image_reclaim(const char *store, const char *id);
+
+/* sandbox_net.c: --net.  Up: a new network namespace attached to network
+ * (a fd; give the runtime /proc/self/fd/N); down: its lease and records
+ * (idempotent; the namespace's holders must be gone: its veth goes with
+ * it). */
+int sbx_net_up(const char *store, const char *id, const char *network, int *netns_fd,
+	       struct jl_err **err);
+void sbx_net_down(const char *store, const char *id);
 
 /* sandbox_result.c: the --json record. */
 int sbx_result_write_json(const char *path, const struct jl_sandbox_result *res,

@@ -202,9 +202,11 @@ static int build_env(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct
 
 static int refuse_unsupported(const struct jl_sandbox_opts *o, struct jl_err **err)
 {
-	if (o->net)
-		return jl_err_code(err, EOPNOTSUPP, "--net: not supported yet (the sandbox has "
-						    "loopback only)");
+	/* The host's own network would undo the isolation; "none" is the default. */
+	if (o->network && (!strcmp(o->network, "host") || !strcmp(o->network, "none")))
+		return jl_err_code(err, EINVAL, "--network: \"%s\" is not a network for a sandbox "
+						"(a bridge network, or none without --net)",
+				   o->network);
 	if (!o->argc)
 		return jl_err_code(err, EINVAL, "no program to run (jaula sandbox [options] -- "
 						"PROGRAM [ARGS...])");
@@ -246,6 +248,7 @@ int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct j
 	p->cwd = o->workdir ? o->workdir : "/";
 	p->tty = o->tty;
 	p->from_image = o->image != NULL;
+	p->network = o->network ? o->network : o->net ? "bridge" : NULL;
 	if (p->tty)
 		terminal_size(p);
 	/* An ordinary user can only map itself; root maps to nobody's id. */

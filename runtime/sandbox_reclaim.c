@@ -71,7 +71,8 @@ static void delete_containers(int dirfd, const char *path)
 	closedir(d);
 }
 
-/* What the sandbox had of the image store (its root, with --image). */
+/* What the sandbox had of the image store: its root (--image), its lease
+ * and network records (--net; the veth went with the namespace). */
 static void reclaim_store(int dirfd, const char *name)
 {
 	cleanup_free char *store = NULL;
@@ -81,6 +82,7 @@ static void reclaim_store(int dirfd, const char *name)
 		return;
 	cleanup_free char *id = xasprintf("sandbox-%s", name + strlen(SBX_DIR_PREFIX));
 	sbx_image_reclaim(store, id);
+	sbx_net_down(store, id);
 }
 
 static void reclaim_one(int parentfd, const char *parent, const char *name)

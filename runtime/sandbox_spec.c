@@ -223,6 +223,9 @@ static void write_linux(struct jl_json_writer *w, const struct sbx_plan *p)
 	for (const char *const *k = kinds; *k; k++) {
 		jl_jw_begin_object(w);
 		jl_jw_kv_str(w, "type", *k);
+		/* --net: joined, made and attached beforehand (sandbox_net.c). */
+		if (!strcmp(*k, "network") && p->netns_path[0])
+			jl_jw_kv_str(w, "path", p->netns_path);
 		jl_jw_end_object(w);
 	}
 	jl_jw_end_array(w);

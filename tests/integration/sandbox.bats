@@ -7,6 +7,7 @@
 # account: setpriv needs none, and /etc/passwd stays as it is).
 
 load lib/helpers
+load lib/net
 
 SBX_UID=61234 # no account, no process: checked in setup_file
 
@@ -31,6 +32,9 @@ teardown() {
 	done
 	if [ -n "${USER_DIR:-}" ]; then
 		rm -rf "$USER_DIR"
+	fi
+	if [ -n "${NET_WORLD:-}" ]; then
+		net_teardown
 	fi
 	true
 }
@@ -575,6 +579,64 @@ import_image() {
 	run --separate-stderr sbx -- /bin/true
 	[ "$status" -eq 0 ]
 	[ -z "$(ls -A "$STORE/containers")" ]
+}
+
+# --- --net -----------------------------------------------------------------
+
+@test "sandbox --net: eth0 on jaula0's subnet, the gateway and NAT answer; lease and veth go at exit" {
+	NET_WORLD=1
+	net_setup
+	import_image bb
+	# a listener on the host, on every address: the gateway's too
+	bg host "$NETCTL" serve --tcp 7007
+	wait_listen host tcp 7007
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --net --image bb -- /bin/sh -c '
+		ip -o -4 addr show eth0 | awk "{print \$4}"
+		ls /sys/class/net 2>/dev/null
+		echo hi | nc -w 2 10.87.0.1 7007
+		echo out | nc -w 2 192.0.2.2 7'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == 10.87.*/16 ]]
+	local a=${lines[0]%/16}
+	[ "${lines[1]}" = "$a hi" ]
+	[ "${lines[2]}" = "192.0.2.1 out" ]
+	assert_net_clean "$a"
+	[ -z "$(ls -A "$STORE/containers")" ]
+	# without --net: loopback only
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --image bb -- /bin/sh -c \
+		'ip -o link | awk -F": " "{print \$2}"; echo hi | nc -w 1 10.87.0.1 7007 || echo unreachable'
+	echo "$output"
+	[ "${lines[0]}" = lo ]
+	[[ "$output" == *unreachable* ]]
+}
+
+@test "sandbox --net: a killed jaula's lease is reclaimed; --network NAME, not host" {
+	NET_WORLD=1
+	net_setup
+	import_image bb
+	jnet create --subnet 10.99.0.0/24 sbxnet >/dev/null
+	"$JAULA" --store "$STORE" sandbox --network sbxnet --image bb -- /bin/sleep 60 \
+		>/dev/null 2>&1 3>&- &
+	local jpid=$!
+	for _ in $(seq 100); do
+		[ -n "$(find "$STORE/networks" -path '*/leases/*' ! -name .lock 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	sleep 0.3
+	jnet inspect sbxnet
+	[ -n "$(find "$STORE/networks" -path '*/leases/*' ! -name .lock)" ]
+	kill -9 "$jpid"
+	wait "$jpid" || true
+	[ -n "$(find "$STORE/networks" -path '*/leases/*' ! -name .lock)" ]
+	run --separate-stderr sbx -- /bin/true
+	[ "$status" -eq 0 ]
+	assert_net_clean
+	[ -z "$(ls -A "$STORE/containers")" ]
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --network host -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *'--network: "host"'* ]]
 }
 
 # --- options ---------------------------------------------------------------

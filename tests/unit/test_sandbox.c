@@ -95,7 +95,6 @@ static void test_bad_flags(void **state)
 	expect_refused((struct jl_sandbox_opts){.timeout = "1d"}, "--timeout");
 	expect_refused((struct jl_sandbox_opts){.cpu_time = "s"}, "--cpu-time");
 	expect_refused((struct jl_sandbox_opts){.workdir = "rel"}, "--workdir");
-	expect_refused((struct jl_sandbox_opts){.net = true}, "--net");
 	const struct jl_sandbox_bind proc = {.spec = "/usr:/proc/x"};
 	expect_refused((struct jl_sandbox_opts){.binds = &proc, .n_binds = 1}, "--ro-bind");
 	const struct jl_sandbox_bind dots = {.spec = "/usr:/a/../etc", .writable = true};
