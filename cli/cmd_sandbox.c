@@ -47,8 +47,8 @@ int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_ordered bind_flags = {0};
 	struct cli_list env = {0}, allow = {0};
 	const struct cli_opt opts[] = {
-		{"ro-bind", 0, CLI_ORDERED, &bind_flags, "SRC[:DST]", "bind a host path read-only (repeatable)"},
-		{"bind", 0, CLI_ORDERED, &bind_flags, "SRC[:DST]", "bind a host path writable (repeatable)"},
+		{"ro-bind", 0, CLI_ORDERED, &bind_flags, "SRC[:DST]", "bind a host path read-only (repeatable; in order)"},
+		{"bind", 0, CLI_ORDERED, &bind_flags, "SRC[:DST]", "bind a host path writable (repeatable; in order)"},
 		{"workdir", 'w', CLI_STRING, &o.workdir, "DIR", "working directory (default /)"},
 		{"env", 'e', CLI_LIST, &env, "KEY=VALUE", "set an environment variable (repeatable)"},
 		{"clear-env", 0, CLI_BOOL, &o.clear_env, NULL, "start from an empty environment"},
