@@ -11,6 +11,19 @@ void cli_list_free(struct cli_list *l)
 	l->n = 0;
 }
 
+void cli_ordered_free(struct cli_ordered *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void ordered_add(struct cli_ordered *l, const char *opt, const char *value)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = (struct cli_ordered_item){.opt = opt, .value = value};
+}
+
 static void list_add(struct cli_list *l, const char *s)
 {
 	l->v = xrealloc(l->v, (l->n + 2) * sizeof(char *));
@@ -81,13 +94,17 @@ static int store(const struct cli_opt *o, const char *v, struct jl_err **err)
 	case CLI_LIST:
 		list_add(o->out, v);
 		return 0;
+	case CLI_ORDERED:
+		ordered_add(o->out, o->name, v);
+		return 0;
 	}
 	return 0;
 }
 
 static bool takes_value(const struct cli_opt *o)
 {
-	return o->kind == CLI_STRING || o->kind == CLI_INT || o->kind == CLI_LIST;
+	return o->kind == CLI_STRING || o->kind == CLI_INT || o->kind == CLI_LIST ||
+	       o->kind == CLI_ORDERED;
 }
 
 /* "--name", "--name=value", "--name value" */

@@ -14,10 +14,21 @@ enum cli_kind {
 	CLI_INT,    /* --preserve-fds N: sets *i */
 	CLI_LIST,   /* -e K=V, repeatable: appends to *list */
 	CLI_OPTIONAL_BOOL, /* --rootless or --rootless=true|false|auto */
+	CLI_ORDERED, /* --bind/--ro-bind: options sharing one *cli_ordered, in argv order */
 };
 
 struct cli_list {
 	const char **v;
+	size_t n;
+};
+
+/* Values of several options in the order given, each with the option's
+ * name: where the order matters across options (a later bind wins). */
+struct cli_ordered {
+	struct cli_ordered_item {
+		const char *opt; /* long name */
+		const char *value;
+	} *v;
 	size_t n;
 };
 
@@ -46,6 +57,7 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_l
 	      struct jl_err **err);
 void cli_usage(const struct cli_command *cmd, FILE *out);
 void cli_list_free(struct cli_list *l);
+void cli_ordered_free(struct cli_ordered *l);
 
 /* For commands without positional arguments: parse and refuse any. */
 int cli_parse_no_args(const struct cli_command *cmd, int argc, char **argv, struct jl_err **err);

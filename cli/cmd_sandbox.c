@@ -4,22 +4,21 @@
  * program, one line on stderr names it. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
 #include "runtime/sandbox.h"
 
 #define SANDBOX_FAILED 125
 
-static struct jl_sandbox_bind *collect_binds(const struct cli_list *ro, const struct cli_list *rw,
-					     size_t *n)
+/* In the order given, as bwrap: a later bind over an earlier one wins. */
+static struct jl_sandbox_bind *collect_binds(const struct cli_ordered *binds, size_t *n)
 {
-	struct jl_sandbox_bind *b = xcalloc(ro->n + rw->n + 1, sizeof(*b));
-	/* Read-only first: a writable bind below a read-only one stays writable. */
-	for (size_t i = 0; i < ro->n; i++)
-		b[i] = (struct jl_sandbox_bind){.spec = ro->v[i], .writable = false};
-	for (size_t i = 0; i < rw->n; i++)
-		b[ro->n + i] = (struct jl_sandbox_bind){.spec = rw->v[i], .writable = true};
-	*n = ro->n + rw->n;
+	struct jl_sandbox_bind *b = xcalloc(binds->n + 1, sizeof(*b));
+	for (size_t i = 0; i < binds->n; i++)
+		b[i] = (struct jl_sandbox_bind){.spec = binds->v[i].value,
+						.writable = !strcmp(binds->v[i].opt, "bind")};
+	*n = binds->n;
 	return b;
 }
 
@@ -42,15 +41,18 @@ static int run_sandbox(struct jl_sandbox_opts *o, const struct cli_list *pos, in
 
 int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx; /* the sandbox keeps its state in a private directory */
-	struct jl_sandbox_opts o = {0};
-	struct cli_list ro = {0}, rw = {0}, env = {0}, allow = {0};
+	/* The sandbox keeps its state in a private directory: of the global
+	 * flags only --store matters. */
+	struct jl_sandbox_opts o = {.store = ctx->store};
+	struct cli_ordered bind_flags = {0};
+	struct cli_list env = {0}, allow = {0};
 	const struct cli_opt opts[] = {
-		{"ro-bind", 0, CLI_LIST, &ro, "SRC[:DST]", "bind a host path read-only (repeatable)"},
-		{"bind", 0, CLI_LIST, &rw, "SRC[:DST]", "bind a host path writable (repeatable)"},
+		{"ro-bind", 0, CLI_ORDERED, &bind_flags, "SRC[:DST]", "bind a host path read-only (repeatable; in order)"},
+		{"bind", 0, CLI_ORDERED, &bind_flags, "SRC[:DST]", "bind a host path writable (repeatable; in order)"},
 		{"workdir", 'w', CLI_STRING, &o.workdir, "DIR", "working directory (default /)"},
 		{"env", 'e', CLI_LIST, &env, "KEY=VALUE", "set an environment variable (repeatable)"},
 		{"clear-env", 0, CLI_BOOL, &o.clear_env, NULL, "start from an empty environment"},
+		{"tty", 't', CLI_BOOL, &o.tty, NULL, "a pseudo-terminal of its own, relayed to ours"},
 		{"memory", 'm', CLI_STRING, &o.memory, "SIZE", "memory of the whole sandbox (512M)"},
 		{"pids", 0, CLI_STRING, &o.pids, "N", "processes (256)"},
 		{"cpu-time", 0, CLI_STRING, &o.cpu_time, "SECONDS", "CPU time (60s)"},
@@ -59,8 +61,9 @@ int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 		{"seccomp", 0, CLI_STRING, &o.seccomp_file, "FILE", "an OCI linux.seccomp profile"},
 		{"allow-syscall", 0, CLI_LIST, &allow, "NAME", "lift the profile's denial of NAME"},
 		{"json", 0, CLI_STRING, &o.json_file, "FILE", "write the result record to FILE"},
-		{"image", 0, CLI_STRING, &o.image, "NAME", "not supported yet"},
-		{"net", 0, CLI_BOOL, &o.net, NULL, "not supported yet"},
+		{"image", 0, CLI_STRING, &o.image, "NAME", "an image of the store as the root (root only)"},
+		{"net", 0, CLI_BOOL, &o.net, NULL, "the bridge network jaula0, not loopback only (root only)"},
+		{"network", 0, CLI_STRING, &o.network, "NAME", "a network of `jaula network create` instead"},
 	};
 	struct cli_command cmd = {"sandbox", "[options] [--] PROGRAM [ARGS...]",
 				  "Run an untrusted program deny-by-default, with limits.  Exits with the "
@@ -72,7 +75,7 @@ int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 	int status = 1;
 	int r = cli_parse(&cmd, argc, argv, &pos, &err);
 	if (r == 0) {
-		struct jl_sandbox_bind *binds = collect_binds(&ro, &rw, &o.n_binds);
+		struct jl_sandbox_bind *binds = collect_binds(&bind_flags, &o.n_binds);
 		o.binds = binds;
 		o.env = env.v, o.n_env = env.n;
 		o.allow_syscalls = allow.v, o.n_allow_syscalls = allow.n;
@@ -82,8 +85,7 @@ int cmd_sandbox(struct cli_ctx *ctx, int argc, char **argv)
 		free(binds);
 	}
 	cli_list_free(&pos);
-	cli_list_free(&ro);
-	cli_list_free(&rw);
+	cli_ordered_free(&bind_flags);
 	cli_list_free(&env);
 	cli_list_free(&allow);
 	if (r > 0)

@@ -24,11 +24,16 @@
 struct sandbox {
 	char *dir;   /* the temporary directory: bundle and state root */
 	char *state; /* dir/state */
+	int lock; /* held for the sandbox's life: see sandbox_reclaim.c */
 	char id[48];
 	struct jl_global g;
 	struct jl_create_opts opts;
 	struct jl_creator c;
 	bool created;
+	struct sbx_image img; /* --image */
+	const char *store;    /* the plan's, absolute: --image, --net */
+	int netns_fd;         /* --net: the attached namespace, or -1 */
+	bool net_up;
 	sigset_t saved_mask; /* the caller's, restored at the end */
 	bool mask_saved;
 };
@@ -50,23 +55,48 @@ static const char *bundle_parent(void)
 
 /* The bundle: mode 0711 so the sandbox's root (an unprivileged host id
  * when we are root) can reach its rootfs, and nothing can be listed. */
-static int make_bundle(struct sandbox *s, const struct sbx_plan *p, struct jl_err **err)
+static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **err)
 {
 	const char *parent = bundle_parent();
-	s->dir = xasprintf("%s/jaula-sandbox-XXXXXX", parent);
+	s->dir = xasprintf("%s/" SBX_DIR_PREFIX "XXXXXX", parent);
 	if (!mkdtemp(s->dir)) {
 		free(s->dir);
 		s->dir = NULL;
 		return jl_err_sys(err, "create a temporary directory in \"%s\"", parent);
 	}
+	/* The directory's random part names the container (and its cgroup):
+	 * unique while the directory exists, unlike our pid. */
+	snprintf(s->id, sizeof(s->id), "sandbox-%s", strrchr(s->dir, '-') + 1);
 	s->state = xasprintf("%s/state", s->dir);
 	cleanup_close int dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || chmod(s->dir, 0711) < 0 || mkdirat(dirfd, "rootfs", 0755) < 0)
+	if (dirfd < 0)
+		return jl_err_sys(err, "open \"%s\"", s->dir);
+	s->lock = sbx_lock_take(dirfd, err);
+	if (s->lock < 0)
+		return jl_err_wrap(err, "\"%s\"", s->dir);
+	if (chmod(s->dir, 0711) < 0 || mkdirat(dirfd, "rootfs", 0755) < 0)
 		return jl_err_sys(err, "prepare \"%s\"", s->dir);
+	int r = 0;
+	/* Before anything is made in the store: what reclaim reads. */
+	if (p->store)
+		r = jl_write_atomic_at(dirfd, SBX_STORE_FILE, p->store, strlen(p->store), 0600, err);
+	if (r < 0)
+		return r;
+	cleanup_free char *rootfs = xasprintf("%s/rootfs", s->dir);
 	cleanup_close int rootfd = openat(dirfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return jl_err_sys(err, "open \"%s/rootfs\"", s->dir);
-	int r = sbx_rootfs_prepare(rootfd, p, err);
+		return jl_err_sys(err, "open \"%s\"", rootfs);
+	s->store = p->store;
+	if (p->network) {
+		r = sbx_net_up(p->store, s->id, p->network, &s->netns_fd, err);
+		s->net_up = r == 0;
+		if (r == 0)
+			snprintf(p->netns_path, sizeof(p->netns_path), "/proc/self/fd/%d", s->netns_fd);
+	}
+	if (r == 0 && p->from_image)
+		r = sbx_image_mount(&s->img, s->id, rootfs, p, err);
+	else if (r == 0)
+		r = sbx_rootfs_prepare(rootfd, p, err);
 	if (r < 0)
 		return r;
 	struct jl_buf b = {0};
@@ -75,6 +105,16 @@ static int make_bundle(struct sandbox *s, const struct sbx_plan *p, struct jl_er
 	r = jl_write_atomic_at(dirfd, "config.json", b.data, b.len, 0600, err);
 	jl_buf_free(&b);
 	return r;
+}
+
+/* Absolute: the reclaim of a killed sandbox may run from anywhere. */
+static int store_path(const char *store, struct sbx_plan *p, struct jl_err **err)
+{
+	int r = jl_mkdir_p(jl_store_path(store), 0700, err);
+	if (r < 0)
+		return r;
+	p->store = realpath(jl_store_path(store), NULL);
+	return p->store ? 0 : jl_err_sys(err, "image store \"%s\"", jl_store_path(store));
 }
 
 static void remove_bundle(struct sandbox *s)
@@ -128,7 +168,6 @@ static void judge_cgroup(struct sandbox *s, const struct sbx_plan *p,
 
 static int create(struct sandbox *s, struct jl_err **err)
 {
-	snprintf(s->id, sizeof(s->id), "sandbox-%d", (int)getpid());
 	s->g = (struct jl_global){.root = s->state, .cgroup_disabled = geteuid() != 0};
 	s->opts = (struct jl_create_opts){.id = s->id, .bundle = s->dir};
 	s->c = (struct jl_creator){.g = &s->g, .o = &s->opts, .run_mode = true};
@@ -187,7 +226,15 @@ static void destroy(struct sandbox *s)
 		jl_err_free(&e);
 		jl_creator_free(&s->c);
 	}
+	sbx_image_release(&s->img);
+	/* Our hold on the namespace first: the kernel takes the veth with it. */
+	if (s->netns_fd >= 0)
+		close(s->netns_fd);
+	if (s->net_up)
+		sbx_net_down(s->store, s->id);
 	remove_bundle(s);
+	if (s->lock >= 0)
+		close(s->lock); /* last: the directory is gone */
 	free(s->dir);
 	free(s->state);
 	if (s->mask_saved)
@@ -199,10 +246,17 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 {
 	memset(res, 0, sizeof(*res));
 	struct sbx_plan plan;
-	struct sandbox s = {0};
+	struct sandbox s = {.lock = -1, .netns_fd = -1};
 	/* The creator moves into the bundle; --json's path is the caller's. */
 	cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = sbx_plan_build(o, &plan, err);
+	/* What killed sandboxes left, before we add ours. */
+	if (r == 0)
+		sbx_reclaim_stale(bundle_parent());
+	if (r == 0 && o->image)
+		r = sbx_image_open(o->store, o->image, &s.img, err);
+	if (r == 0 && (o->image || plan.network))
+		r = store_path(o->store, &plan, err);
 	if (r == 0) {
 		plan.cgroup_limits = cgroup_limits_available();
 		r = make_bundle(&s, &plan, err);
@@ -210,7 +264,8 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 	if (r == 0)
 		r = create(&s, err);
 	if (r == 0) {
-		struct sbx_watch w = {.pid = s.c.pid, .pidfd = s.c.pidfd, .lim = &plan.lim};
+		struct sbx_watch w = {.pid = s.c.pid, .pidfd = s.c.pidfd, .master = s.c.master,
+				      .lim = &plan.lim};
 		r = sbx_watch_run(&w, res, err);
 		if (r == 0)
 			read_late_messages(&s, &plan.lim, res);

@@ -4,7 +4,9 @@
  * runtime's create path applies (seccomp, no_new_privs, masked /proc,
  * closed fds, a session of its own, pdeathsig); this room adds the config
  * (runtime/sandbox_spec.c), the limits and their watchdog
- * (runtime/sandbox_watch.c) and the verdict (runtime/sandbox_result.c). */
+ * (runtime/sandbox_watch.c), the verdict (runtime/sandbox_result.c), an
+ * image's root (runtime/sandbox_image.c) and the reclaim of what a killed
+ * sandbox left (runtime/sandbox_reclaim.c). */
 #ifndef JAULA_SANDBOX_H
 #define JAULA_SANDBOX_H
 
@@ -31,14 +33,17 @@ struct jl_sandbox_opts {
 	const char *const *env; /* K=V, added (or replacing) */
 	size_t n_env;
 	bool clear_env; /* start from an empty environment, not the caller's */
+	bool tty;       /* -t: a pty of its own, relayed to ours; else no terminal at all */
 	/* limits; NULL: the default */
 	const char *memory, *pids, *cpu_time, *timeout, *fsize;
 	const char *seccomp_file; /* an OCI linux.seccomp object instead of jaula's */
 	const char *const *allow_syscalls;
 	size_t n_allow_syscalls;
 	const char *json_file; /* write the result record here */
-	const char *image; /* not supported yet: refused */
-	bool net;          /* not supported yet: refused */
+	const char *image; /* an image of the store as the root, not the host's tree */
+	const char *store; /* --store: the image store; NULL: JAULA_STORE's or the default */
+	bool net;            /* the bridge network instead of loopback only */
+	const char *network; /* --network NAME: a named network (implies net) */
 };
 
 /* What became of the program. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "image/image.h"
 #include "runtime/sandbox.h"
 #include "runtime/util.h"
 
@@ -35,6 +36,12 @@ struct sbx_plan {
 	gid_t host_gid;
 	char *seccomp; /* the linux.seccomp object, as JSON text */
 	bool cgroup_limits; /* memory and pids also as cgroup v2 limits */
+	bool tty;
+	unsigned short rows, cols; /* the caller's terminal's size, 0: unknown */
+	bool from_image; /* --image: the root is the image's, none of the host's */
+	char *store;     /* absolute: the image store (--image, --net), else NULL */
+	const char *network; /* --net: "bridge" or a network's name; NULL: loopback only */
+	char netns_path[40]; /* --net: the attached namespace, as the runtime opens it */
 };
 
 /* sandbox_opts.c: the flags' strings into a plan. */
@@ -60,6 +67,7 @@ int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err
 struct sbx_watch {
 	pid_t pid;
 	int pidfd;
+	int master; /* -t: the pty's master, relayed to our stdio; else -1 */
 	const struct sbx_limits *lim;
 };
 int sbx_watch_run(const struct sbx_watch *w, struct jl_sandbox_result *res,
@@ -68,6 +76,40 @@ int sbx_watch_run(const struct sbx_watch *w, struct jl_sandbox_result *res,
  * status, its signal, and the limit that signal stands for, unless the
  * watchdog already named one. */
 void sbx_watch_settle(const struct sbx_limits *l, int status, struct jl_sandbox_result *res);
+
+/* sandbox_reclaim.c: the lock a sandbox holds on its directory for its
+ * whole life (the fd, held), and the removal of every directory in parent
+ * whose sandbox is gone (its lock free). */
+#define SBX_DIR_PREFIX "jaula-sandbox-"
+#define SBX_STORE_FILE "store" /* in the directory: the store it used, if any */
+int sbx_lock_take(int dirfd, struct jl_err **err);
+void sbx_reclaim_stale(const char *parent);
+
+/* sandbox_image.c: --image.  Open resolves the image (its errors name
+ * it) in a mount namespace of ours, before anything is made; mount makes
+ * containers/<id> in the store, the overlay, the mount points, and binds
+ * it on rootfs; release undoes all of it. */
+struct sbx_image {
+	struct img_store *store;
+	struct img_image im;
+	struct img_rootfs rfs;
+	bool prepared, mounted;
+	char *bound; /* where the root is bound, or NULL */
+};
+int sbx_image_open(const char *store, const char *ref, struct sbx_image *x, struct jl_err **err);
+int sbx_image_mount(struct sbx_image *x, const char *id, const char *rootfs,
+		    const struct sbx_plan *p, struct jl_err **err);
+void sbx_image_release(struct sbx_image *x);
+/* A killed sandbox's containers/<id> (none: nothing to do). */
+void sbx_image_reclaim(const char *store, const char *id);
+
+/* sandbox_net.c: --net.  Up: a new network namespace attached to network
+ * (a fd; give the runtime /proc/self/fd/N); down: its lease and records
+ * (idempotent; the namespace's holders must be gone: its veth goes with
+ * it). */
+int sbx_net_up(const char *store, const char *id, const char *network, int *netns_fd,
+	       struct jl_err **err);
+void sbx_net_down(const char *store, const char *id);
 
 /* sandbox_result.c: the --json record. */
 int sbx_result_write_json(const char *path, const struct jl_sandbox_result *res,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,12 +202,11 @@ static int build_env(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct
 
 static int refuse_unsupported(const struct jl_sandbox_opts *o, struct jl_err **err)
 {
-	if (o->image)
-		return jl_err_code(err, EOPNOTSUPP, "--image: not supported yet (the host's tree "
-						    "is the sandbox's root)");
-	if (o->net)
-		return jl_err_code(err, EOPNOTSUPP, "--net: not supported yet (the sandbox has "
-						    "loopback only)");
+	/* The host's own network would undo the isolation; "none" is the default. */
+	if (o->network && (!strcmp(o->network, "host") || !strcmp(o->network, "none")))
+		return jl_err_code(err, EINVAL, "--network: \"%s\" is not a network for a sandbox "
+						"(a bridge network, or none without --net)",
+				   o->network);
 	if (!o->argc)
 		return jl_err_code(err, EINVAL, "no program to run (jaula sandbox [options] -- "
 						"PROGRAM [ARGS...])");
@@ -214,6 +214,18 @@ static int refuse_unsupported(const struct jl_sandbox_opts *o, struct jl_err **e
 		return jl_err_code(err, EINVAL, "--workdir: \"%s\" is not an absolute path",
 				   o->workdir);
 	return 0;
+}
+
+/* -t: the pty starts at the caller's size (the relay follows changes). */
+static void terminal_size(struct sbx_plan *p)
+{
+	struct winsize ws;
+	for (int fd = 0; fd < 3; fd++)
+		if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+			p->rows = ws.ws_row;
+			p->cols = ws.ws_col;
+			return;
+		}
 }
 
 int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct jl_err **err)
@@ -234,6 +246,11 @@ int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct j
 	p->argv = o->argv;
 	p->argc = o->argc;
 	p->cwd = o->workdir ? o->workdir : "/";
+	p->tty = o->tty;
+	p->from_image = o->image != NULL;
+	p->network = o->network ? o->network : o->net ? "bridge" : NULL;
+	if (p->tty)
+		terminal_size(p);
 	/* An ordinary user can only map itself; root maps to nobody's id. */
 	bool root = geteuid() == 0;
 	p->host_uid = root ? SBX_ROOT_HOST_ID : geteuid();
@@ -252,5 +269,6 @@ void sbx_plan_free(struct sbx_plan *p)
 		free(p->env[i]);
 	free(p->env);
 	free(p->seccomp);
+	free(p->store);
 	memset(p, 0, sizeof(*p));
 }

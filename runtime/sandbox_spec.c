@@ -6,10 +6,13 @@
  *    host's /usr and its /bin, /sbin, /lib* (symlinks on a merged-/usr
  *    system, binds otherwise), the dynamic linker's /etc/ld.so.* and
  *    /etc/alternatives.  Nothing else of /etc (no shadow, no passwd with
- *    its hashes' neighbours), no /home, /root, /var, /run, /sys;
+ *    its hashes' neighbours), no /home, /root, /var, /run, /sys.  With
+ *    --image, the image's root instead and nothing of the host's tree
+ *    (sandbox_image.c);
  *  - its own /proc with the usual paths masked, a /dev of null, zero,
  *    full, random, urandom and tty, a /tmp tmpfs as large as the memory
- *    limit (its pages are memory);
+ *    limit (its pages are memory); with -t only, a devpts instance of its
+ *    own for the one pty the runtime makes there;
  *  - rlimits for what the host's cgroups may not give (sandbox_watch.c
  *    adds the sandbox-wide view).
  * The binds' mount points are made beforehand, in the bundle's rootfs
@@ -30,6 +33,7 @@ static const char *const top_links[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib
 static const char *const etc_files[] = {"/etc/ld.so.cache", "/etc/ld.so.conf",
 					"/etc/ld.so.conf.d", "/etc/alternatives"};
 static const char *const own_dirs[] = {"proc", "dev", "tmp", "usr", "etc"};
+#define N_OWN_DIRS_IMAGE 3 /* an image's root has its own usr and etc */
 
 /* Read-only all the way down ("rro"): a plain "ro" bind would leave the
  * submounts of a recursive bind writable. */
@@ -59,9 +63,22 @@ static bool host_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+static void write_host_binds(struct jl_json_writer *w)
+{
+	ro_bind(w, "/usr", "/usr");
+	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++)
+		if (host_is_dir(top_links[i])) /* not merged-/usr: a directory of its own */
+			ro_bind(w, top_links[i], top_links[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
+		if (host_exists(etc_files[i]))
+			ro_bind(w, etc_files[i], etc_files[i]);
+}
+
 static void write_mounts(struct jl_json_writer *w, const struct sbx_plan *p)
 {
 	static const char *const dev[] = {"nosuid", "noexec", "mode=755", "size=64k", NULL};
+	static const char *const pts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666",
+					  "mode=0620", NULL};
 	char tmp_size[48];
 	snprintf(tmp_size, sizeof(tmp_size), "size=%llu", (unsigned long long)p->lim.memory);
 	const char *const tmp[] = {"nosuid", "nodev", "mode=1777", tmp_size, NULL};
@@ -70,14 +87,12 @@ static void write_mounts(struct jl_json_writer *w, const struct sbx_plan *p)
 	jl_spec_json_mount(w, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev",
 								       NULL});
 	jl_spec_json_mount(w, "/dev", "tmpfs", "tmpfs", dev);
+	/* No gid=5: the sandbox's user namespace maps no tty group. */
+	if (p->tty)
+		jl_spec_json_mount(w, "/dev/pts", "devpts", "devpts", pts);
 	jl_spec_json_mount(w, "/tmp", "tmpfs", "tmpfs", tmp);
-	ro_bind(w, "/usr", "/usr");
-	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++)
-		if (host_is_dir(top_links[i])) /* not merged-/usr: a directory of its own */
-			ro_bind(w, top_links[i], top_links[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
-		if (host_exists(etc_files[i]))
-			ro_bind(w, etc_files[i], etc_files[i]);
+	if (!p->from_image)
+		write_host_binds(w);
 	for (size_t i = 0; i < p->n_binds; i++) {
 		const struct sbx_bind *b = &p->binds[i];
 		if (b->writable)
@@ -132,7 +147,14 @@ static void write_process(struct jl_json_writer *w, const struct sbx_plan *p)
 	static const char *const none[] = {NULL};
 	jl_jw_key(w, "process");
 	jl_jw_begin_object(w);
-	jl_jw_kv_bool(w, "terminal", false);
+	jl_jw_kv_bool(w, "terminal", p->tty);
+	if (p->tty && p->rows && p->cols) {
+		jl_jw_key(w, "consoleSize");
+		jl_jw_begin_object(w);
+		jl_jw_kv_uint(w, "height", p->rows);
+		jl_jw_kv_uint(w, "width", p->cols);
+		jl_jw_end_object(w);
+	}
 	jl_jw_key(w, "user");
 	jl_jw_begin_object(w);
 	jl_jw_kv_uint(w, "uid", 0);
@@ -201,6 +223,9 @@ static void write_linux(struct jl_json_writer *w, const struct sbx_plan *p)
 	for (const char *const *k = kinds; *k; k++) {
 		jl_jw_begin_object(w);
 		jl_jw_kv_str(w, "type", *k);
+		/* --net: joined, made and attached beforehand (sandbox_net.c). */
+		if (!strcmp(*k, "network") && p->netns_path[0])
+			jl_jw_kv_str(w, "path", p->netns_path);
 		jl_jw_end_object(w);
 	}
 	jl_jw_end_array(w);
@@ -277,12 +302,13 @@ static int copy_top_link(int rootfd, const char *path, struct jl_err **err)
 int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err)
 {
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(own_dirs); i++)
+	size_t n_own = p->from_image ? N_OWN_DIRS_IMAGE : ARRAY_SIZE(own_dirs);
+	for (size_t i = 0; r == 0 && i < n_own; i++)
 		r = make_mount_point(rootfd, own_dirs[i], true, err);
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(top_links); i++)
+	for (size_t i = 0; r == 0 && !p->from_image && i < ARRAY_SIZE(top_links); i++)
 		r = host_is_dir(top_links[i]) ? make_mount_point(rootfd, top_links[i], true, err)
 					       : copy_top_link(rootfd, top_links[i], err);
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(etc_files); i++)
+	for (size_t i = 0; r == 0 && !p->from_image && i < ARRAY_SIZE(etc_files); i++)
 		if (host_exists(etc_files[i]))
 			r = make_mount_point(rootfd, etc_files[i], host_is_dir(etc_files[i]), err);
 	for (size_t i = 0; r == 0 && i < p->n_binds; i++)

@@ -9,7 +9,7 @@
  * process that was waited for is in its parent's cutime/cstime, so the sum
  * over the live tree counts every process once.  A limit crossed, or the
  * wall clock run out: SIGKILL to pid 1, and the kernel kills the rest of
- * its pid namespace with it. */
+ * its pid namespace with it.  With -t the same loop relays the pty. */
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "runtime/sandbox_internal.h"
+#include "runtime/tty_relay.h"
 
 #define TICK_MS 50
 
@@ -156,6 +157,7 @@ struct watch_state {
 	struct jl_sandbox_result *res;
 	double start;
 	bool killed;
+	struct jl_tty_relay relay; /* with w->master only */
 };
 
 static void kill_for(struct watch_state *s, char *reason)
@@ -196,6 +198,12 @@ static void forward_signal(struct watch_state *s, int sigfd)
 	struct signalfd_siginfo si;
 	if (read(sigfd, &si, sizeof(si)) != sizeof(si) || si.ssi_signo == SIGCHLD)
 		return;
+	/* Our window changed: the pty's size follows, and its kernel side
+	 * signals the program. */
+	if (si.ssi_signo == SIGWINCH && s->w->master >= 0) {
+		jl_tty_relay_winch(&s->relay);
+		return;
+	}
 	syscall(SYS_pidfd_send_signal, s->w->pidfd, (int)si.ssi_signo, NULL, 0);
 }
 
@@ -233,6 +241,35 @@ static void finish(struct watch_state *s, int status, const struct rusage *ru)
 	sbx_watch_settle(s->w->lim, status, r);
 }
 
+/* Until pid 1 exits: signals, the pty's bytes, and every TICK_MS (not on
+ * every byte relayed: a scan of /proc is not free) the limits. */
+static int watch_loop(struct watch_state *s, int sigfd, struct jl_err **err)
+{
+	const struct sbx_watch *w = s->w;
+	double next_tick = now_sec() + TICK_MS / 1000.0;
+	for (;;) {
+		struct pollfd p[4] = {{.fd = w->pidfd, .events = POLLIN},
+				      {.fd = sigfd, .events = POLLIN},
+				      {.fd = -1},
+				      {.fd = -1}};
+		if (w->master >= 0)
+			jl_tty_relay_pollfds(&s->relay, &p[2]);
+		int wait_ms = (int)((next_tick - now_sec()) * 1000.0) + 1;
+		if (poll(p, 4, wait_ms > 0 ? wait_ms : 0) < 0 && errno != EINTR)
+			return jl_err_sys(err, "wait for the sandbox");
+		if (p[1].revents & POLLIN)
+			forward_signal(s, sigfd);
+		if (w->master >= 0)
+			jl_tty_relay_io(&s->relay, &p[2]);
+		if (p[0].revents & POLLIN)
+			return 0;
+		if (now_sec() >= next_tick) {
+			check_limits(s);
+			next_tick = now_sec() + TICK_MS / 1000.0;
+		}
+	}
+}
+
 int sbx_watch_run(const struct sbx_watch *w, struct jl_sandbox_result *res,
 		  struct jl_err **err)
 {
@@ -240,17 +277,15 @@ int sbx_watch_run(const struct sbx_watch *w, struct jl_sandbox_result *res,
 	sigset_t all;
 	sigfillset(&all);
 	cleanup_close int sigfd = signalfd(-1, &all, SFD_CLOEXEC);
-	for (;;) {
-		struct pollfd p[2] = {{.fd = w->pidfd, .events = POLLIN},
-				      {.fd = sigfd, .events = POLLIN}};
-		if (poll(p, 2, TICK_MS) < 0 && errno != EINTR)
-			return jl_err_sys(err, "wait for the sandbox");
-		if (p[1].revents & POLLIN)
-			forward_signal(&s, sigfd);
-		if (p[0].revents & POLLIN)
-			break;
-		check_limits(&s);
+	if (w->master >= 0)
+		jl_tty_relay_begin(&s.relay, w->master);
+	int r = watch_loop(&s, sigfd, err);
+	if (w->master >= 0) {
+		jl_tty_relay_drain(&s.relay);
+		jl_tty_relay_end(&s.relay);
 	}
+	if (r < 0)
+		return r;
 	int status;
 	struct rusage ru;
 	while (wait4(w->pid, &status, 0, &ru) < 0)

@@ -3,36 +3,16 @@
  * orphans when we are their subreaper, and return its wait status. */
 #include "runtime/wait.h"
 
-#include <fcntl.h>
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "runtime/util.h"
-
-
-static void copy_winsize(int from, int to)
-{
-	struct winsize ws;
-	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
-		ioctl(to, TIOCSWINSZ, &ws);
-}
-
-/* Move what is readable from `in` to `out`; false at EOF or error. */
-static bool shovel(int in, int out)
-{
-	char buf[16384];
-	ssize_t n = read(in, buf, sizeof(buf));
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	return n > 0 && jl_write_all(out, buf, (size_t)n) == 0;
-}
 
 static void on_signal(struct jl_waiter *w)
 {
@@ -55,20 +35,10 @@ static void on_signal(struct jl_waiter *w)
 		return;
 	}
 	if (sig == SIGWINCH && w->master >= 0) {
-		copy_winsize(0, w->master);
+		jl_tty_relay_winch(&w->relay);
 		return;
 	}
 	syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
-}
-
-static void relay_io(struct jl_waiter *w, struct pollfd *p)
-{
-	int master = w->master;
-	if (p[2].revents & POLLIN)
-		shovel(master, 1);
-	if (p[3].revents & (POLLIN | POLLHUP))
-		if (!shovel(0, master))
-			w->stdin_open = false;
 }
 
 static int wait_loop(struct jl_waiter *w)
@@ -78,9 +48,11 @@ static int wait_loop(struct jl_waiter *w)
 		struct pollfd p[4] = {
 			{.fd = w->pidfd, .events = POLLIN},
 			{.fd = w->sigfd, .events = POLLIN},
-			{.fd = master, .events = POLLIN},
-			{.fd = master >= 0 && w->stdin_open ? 0 : -1, .events = POLLIN},
+			{.fd = -1},
+			{.fd = -1},
 		};
+		if (master >= 0)
+			jl_tty_relay_pollfds(&w->relay, &p[2]);
 		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -89,16 +61,12 @@ static int wait_loop(struct jl_waiter *w)
 		if (p[1].revents & POLLIN)
 			on_signal(w);
 		if (master >= 0)
-			relay_io(w, p);
+			jl_tty_relay_io(&w->relay, &p[2]);
 		if (p[0].revents & POLLIN)
 			break;
 	}
-	if (master >= 0) {
-		/* Drain what the process wrote before it exited. */
-		fcntl(master, F_SETFL, O_NONBLOCK);
-		while (shovel(master, 1))
-			;
-	}
+	if (master >= 0)
+		jl_tty_relay_drain(&w->relay);
 	int status;
 	while (waitpid(w->pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -112,20 +80,14 @@ static void waiter_begin(struct jl_waiter *w)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	w->sigfd = signalfd(-1, &all, SFD_CLOEXEC);
-	w->stdin_open = true;
-	if (w->master >= 0 && tcgetattr(0, &w->saved) == 0) {
-		struct termios raw = w->saved;
-		cfmakeraw(&raw);
-		tcsetattr(0, TCSANOW, &raw);
-		copy_winsize(0, w->master);
-		w->tty = true;
-	}
+	if (w->master >= 0)
+		jl_tty_relay_begin(&w->relay, w->master);
 }
 
 static void waiter_end(struct jl_waiter *w)
 {
-	if (w->tty)
-		tcsetattr(0, TCSANOW, &w->saved);
+	if (w->master >= 0)
+		jl_tty_relay_end(&w->relay);
 	if (w->sigfd >= 0)
 		close(w->sigfd);
 	sigset_t all;

@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include <termios.h>
+
+#include "runtime/tty_relay.h"
 
 struct jl_waiter {
 	pid_t pid;  /* our child (or adopted orphan, as subreaper) */
@@ -12,9 +13,7 @@ struct jl_waiter {
 	int master; /* pty master to relay with our stdin/stdout, or -1 */
 	/* private */
 	int sigfd;
-	bool stdin_open;
-	bool tty;
-	struct termios saved;
+	struct jl_tty_relay relay;
 };
 
 /* Returns the wait status, or -errno. */

@@ -7,6 +7,7 @@
 # account: setpriv needs none, and /etc/passwd stays as it is).
 
 load lib/helpers
+load lib/net
 
 SBX_UID=61234 # no account, no process: checked in setup_file
 
@@ -31,6 +32,9 @@ teardown() {
 	done
 	if [ -n "${USER_DIR:-}" ]; then
 		rm -rf "$USER_DIR"
+	fi
+	if [ -n "${NET_WORLD:-}" ]; then
+		net_teardown
 	fi
 	true
 }
@@ -249,6 +253,35 @@ PY
 	[[ "$output" != *"QUEUED[echo pwned"* ]]
 }
 
+@test "sandbox: -t gives the program a pty of its own; the caller's terminal is restored" {
+	# script(1) gives jaula a terminal, 33x101 here; stty -g before and
+	# after shows raw mode undone.  Field 7 of /proc/self/stat is the
+	# controlling terminal (0: none).
+	run script -qec "stty rows 33 cols 101; stty -g >'$WORK/before'
+		'$JAULA' sandbox -t -- /bin/sh -c 'tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-tty
+			stty size; echo ctty=\$(cut -d\" \" -f7 /proc/self/stat); exit 5'
+		echo rc=\$?; stty -g >'$WORK/after'" /dev/null
+	echo "$output"
+	[[ "$output" =~ /dev/pts/[0-9]+ ]]
+	[[ "$output" == *all-tty* ]]
+	[[ "$output" == *"33 101"* ]]
+	[[ "$output" != *ctty=0* ]] && [[ "$output" == *ctty=[1-9]* ]]
+	[[ "$output" == *rc=5* ]]
+	cmp "$WORK/before" "$WORK/after"
+	# without -t: no controlling terminal, even when started from one
+	run script -qec "'$JAULA' sandbox -- /bin/sh -c 'tty; echo ctty=\$(cut -d\" \" -f7 /proc/self/stat)'" /dev/null
+	echo "$output"
+	[[ "$output" == *"not a tty"* ]]
+	[[ "$output" == *ctty=0* ]]
+}
+
+@test "sandbox: -t: keystrokes pushed with TIOCSTI stay in the sandbox's own pty" {
+	run run_on_pty "$JAULA" sandbox -t --ro-bind "$HELPERS:/h" -- /h/tiocsti 'echo pwned'
+	echo "$output"
+	[[ "$output" == *"QUEUED["* ]]
+	[[ "$output" != *"QUEUED[echo pwned"* ]]
+}
+
 @test "sandbox: /proc: hostname, sysrq-trigger and every /proc/N/exe stay unwritable" {
 	local before after
 	before=$(sha256sum "$JAULA" | cut -d' ' -f1)
@@ -381,10 +414,58 @@ PY
 	n=$(stat -c %s "$WORK/beat/b")
 	sleep 0.5
 	[ "$(stat -c %s "$WORK/beat/b")" -eq "$n" ]
-	# a killed jaula cleans nothing: its bundle and (empty) cgroup stay
-	comm -13 <(echo "$runs") <(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort) |
-		xargs -r rm -rf
-	rmdir "/sys/fs/cgroup/jaula/sandbox-$jpid" 2>/dev/null || true
+	# what the killed jaula left, the next sandbox reclaims
+	run --separate-stderr sbx -- /bin/true
+	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)" = "$runs" ]
+}
+
+# new_sandbox_dirs BEFORE: the /run/jaula-sandbox-* not in BEFORE.
+new_sandbox_dirs() {
+	comm -13 <(echo "$1") <(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+}
+
+@test "sandbox: a killed jaula's directory and cgroup are reclaimed, a live one's never" {
+	mkdir -m 0777 "$WORK/beat"
+	local runs dead live cg_dead cg_live
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	# jaula itself, not a subshell running it: $! is what gets killed
+	"$JAULA" sandbox --ro-bind "$HELPERS:/h" --bind "$WORK/beat:/beat" -- \
+		$HOSTILE stubborn /beat/b >/dev/null 2>&1 3>&- &
+	local dying=$!
+	for _ in $(seq 100); do
+		[ -s "$WORK/beat/b" ] && break
+		sleep 0.05
+	done
+	dead=$(new_sandbox_dirs "$runs")
+	[ -n "$dead" ] && [ -e "$dead/lock" ]
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	"$JAULA" sandbox -- /bin/sleep 60 >/dev/null 2>&1 3>&- &
+	local living=$!
+	HOST_PIDS+=("$living")
+	for _ in $(seq 100); do
+		live=$(new_sandbox_dirs "$runs")
+		[ -n "$live" ] && [ -e "$live/state" ] && break
+		sleep 0.05
+	done
+	[ -n "$live" ]
+	cg_dead=/sys/fs/cgroup/jaula/sandbox-${dead##*-}
+	cg_live=/sys/fs/cgroup/jaula/sandbox-${live##*-}
+	[ -d "$cg_dead" ] && [ -d "$cg_live" ]
+	kill -9 "$dying"
+	wait "$dying" || true
+	sleep 0.3
+	# SIGKILL ran no cleanup
+	[ -d "$dead" ] && [ -d "$cg_dead" ]
+	run --separate-stderr sbx -- /bin/true
+	[ "$status" -eq 0 ]
+	[ ! -e "$dead" ]
+	[ ! -e "$cg_dead" ]
+	# the live sandbox is untouched and still runs
+	[ -d "$live/state" ] && [ -d "$cg_live" ]
+	kill -0 "$living"
+	kill -TERM "$living"
+	wait "$living" || true
+	[ ! -e "$live" ] && [ ! -e "$cg_live" ]
 }
 
 @test "sandbox: --json records status, signal, reason, wall and CPU time, peak memory" {
@@ -420,6 +501,144 @@ PY
 	[ "$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | wc -l)" -eq "$cgroups" ]
 }
 
+# --- --image ---------------------------------------------------------------
+
+# import_image NAME: the busybox rootfs with an os-release of its own, as
+# NAME in $STORE.
+import_image() {
+	export STORE=$BATS_TEST_TMPDIR/store
+	cp -a "$ROOTFS" "$WORK/img"
+	echo "ID=jaula-sandbox-image" >"$WORK/img/etc/os-release"
+	tar -C "$WORK/img" -cf "$WORK/img.tar" .
+	"$JAULA" --store "$STORE" image import -q "$WORK/img.tar" "$1" >/dev/null
+}
+
+@test "sandbox --image: the image's root, read-only, none of the host's; nothing left in the store" {
+	import_image bb
+	local runs
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --image bb -- /bin/sh -c '
+		cat /etc/os-release
+		[ -e /etc/shadow ] || echo no-shadow
+		[ -e /etc/ld.so.cache ] || echo no-host-loader
+		ls /usr
+		touch /new 2>&1
+		touch /tmp/f && echo tmp-writable
+		ls /dev | tr "\n" " "'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ID=jaula-sandbox-image ]
+	[[ "$output" == *no-shadow* ]]
+	[[ "$output" == *no-host-loader* ]]
+	[ "${lines[3]}" = bin ] # the image's /usr, not the host's
+	[[ "$output" == *"Read-only file system"* ]]
+	[[ "$output" == *tmp-writable* ]]
+	[[ "$output" == *"null"*"urandom"* ]]
+	[ ! -e "$WORK/img/new" ]
+	# nothing left: not in the store, not mounted, not in /run
+	[ -z "$(ls -A "$STORE/containers")" ]
+	! grep -q "$STORE" /proc/self/mountinfo
+	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)" = "$runs" ]
+	# JAULA_STORE as for every command; binds go on top
+	mkdir -m 0777 "$WORK/data"
+	run --separate-stderr env JAULA_STORE="$STORE" "$JAULA" sandbox --image bb \
+		--bind "$WORK/data:/data" -- /bin/sh -c 'cat /etc/os-release; echo x >/data/x'
+	[ "$status" -eq 0 ]
+	[ "$output" = ID=jaula-sandbox-image ]
+	[ -e "$WORK/data/x" ]
+	[ -z "$(ls -A "$STORE/containers")" ]
+}
+
+@test "sandbox --image: a missing image is one line naming it; nothing is left" {
+	import_image bb
+	local runs
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --image nosuch -- /bin/true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *'--image'*'"nosuch"'* ]]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[ -z "$(ls -A "$STORE/containers")" ]
+	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)" = "$runs" ]
+}
+
+@test "sandbox --image: a killed jaula's root in the store is reclaimed" {
+	import_image bb
+	"$JAULA" --store "$STORE" sandbox --image bb -- /bin/sleep 60 >/dev/null 2>&1 3>&- &
+	local jpid=$!
+	for _ in $(seq 100); do
+		[ -n "$(ls -A "$STORE/containers" 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	[ -n "$(ls -A "$STORE/containers")" ]
+	sleep 0.3
+	kill -9 "$jpid"
+	wait "$jpid" || true
+	[ -n "$(ls -A "$STORE/containers")" ]
+	run --separate-stderr sbx -- /bin/true
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$STORE/containers")" ]
+}
+
+# --- --net -----------------------------------------------------------------
+
+@test "sandbox --net: eth0 on jaula0's subnet, the gateway and NAT answer; lease and veth go at exit" {
+	NET_WORLD=1
+	net_setup
+	import_image bb
+	# a listener on the host, on every address: the gateway's too
+	bg host "$NETCTL" serve --tcp 7007
+	wait_listen host tcp 7007
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --net --image bb -- /bin/sh -c '
+		ip -o -4 addr show eth0 | awk "{print \$4}"
+		ls /sys/class/net 2>/dev/null
+		echo hi | nc -w 2 10.87.0.1 7007
+		echo out | nc -w 2 192.0.2.2 7'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == 10.87.*/16 ]]
+	local a=${lines[0]%/16}
+	[ "${lines[1]}" = "$a hi" ]
+	[ "${lines[2]}" = "192.0.2.1 out" ]
+	assert_net_clean "$a"
+	[ -z "$(ls -A "$STORE/containers")" ]
+	# without --net: loopback only
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --image bb -- /bin/sh -c \
+		'ip -o link | awk -F": " "{print \$2}"; echo hi | nc -w 1 10.87.0.1 7007 || echo unreachable'
+	echo "$output"
+	[ "${lines[0]}" = lo ]
+	[[ "$output" == *unreachable* ]]
+}
+
+@test "sandbox --net: a killed jaula's lease is reclaimed; --network NAME, not host" {
+	NET_WORLD=1
+	net_setup
+	import_image bb
+	jnet create --subnet 10.99.0.0/24 sbxnet >/dev/null
+	"$JAULA" --store "$STORE" sandbox --network sbxnet --image bb -- /bin/sleep 60 \
+		>/dev/null 2>&1 3>&- &
+	local jpid=$!
+	for _ in $(seq 100); do
+		[ -n "$(find "$STORE/networks" -path '*/leases/*' ! -name .lock 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	sleep 0.3
+	jnet inspect sbxnet
+	[ -n "$(find "$STORE/networks" -path '*/leases/*' ! -name .lock)" ]
+	kill -9 "$jpid"
+	wait "$jpid" || true
+	[ -n "$(find "$STORE/networks" -path '*/leases/*' ! -name .lock)" ]
+	run --separate-stderr sbx -- /bin/true
+	[ "$status" -eq 0 ]
+	assert_net_clean
+	[ -z "$(ls -A "$STORE/containers")" ]
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --network host -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *'--network: "host"'* ]]
+}
+
 # --- options ---------------------------------------------------------------
 
 @test "sandbox: --env, --clear-env, --workdir and a --bind to a new top-level directory" {
@@ -435,6 +654,32 @@ PY
 	echo "$output"
 	# HOME is the runtime's default for a process without one, as in run
 	[ "$output" = "$(printf 'HOME=/\nPATH=/usr/bin:/bin')" ]
+}
+
+@test "sandbox: --ro-bind and --bind apply in the order given; the later one wins" {
+	mkdir -m 0777 "$WORK/a" "$WORK/b" # the sandbox's root is nobody on the host
+	echo a >"$WORK/a/which"
+	echo b >"$WORK/b/which"
+	# read-only a, then writable b over it: b's, and writable
+	run --separate-stderr "$JAULA" sandbox --ro-bind "$WORK/a:/x" --bind "$WORK/b:/x" -- \
+		/bin/sh -c 'cat /x/which; echo new >/x/new && echo wrote'
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'b\nwrote')" ]
+	[ -e "$WORK/b/new" ] && [ ! -e "$WORK/a/new" ]
+	# the other way round: a's, and read-only
+	run --separate-stderr "$JAULA" sandbox --bind "$WORK/b:/x" --ro-bind "$WORK/a:/x" -- \
+		/bin/sh -c 'cat /x/which; echo new >/x/new2 && echo wrote'
+	echo "$output $stderr"
+	[ "${lines[0]}" = a ]
+	[[ "$output" != *wrote* ]]
+	[[ "$stderr" == *"Read-only file system"* ]]
+	[ ! -e "$WORK/a/new2" ] && [ ! -e "$WORK/b/new2" ]
+	# the same directory made read-only again after a writable bind
+	run --separate-stderr "$JAULA" sandbox --bind "$WORK/b:/x" --ro-bind "$WORK/b:/x" -- \
+		/bin/sh -c 'echo new >/x/new3'
+	[ "$status" -ne 0 ]
+	[ ! -e "$WORK/b/new3" ]
 }
 
 @test "sandbox: --allow-syscall lifts a denial; --seccomp takes a profile of one's own" {
@@ -464,9 +709,6 @@ PY
 	[[ "$stderr" == *'--bind: source "/nonexistent-src"'* ]]
 	run --separate-stderr "$JAULA" sandbox --ro-bind /usr:/proc/x -- /bin/true
 	[ "$status" -eq 125 ]
-	run --separate-stderr "$JAULA" sandbox --image busybox -- /bin/true
-	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"--image: not supported yet"* ]]
 	run --separate-stderr "$JAULA" sandbox
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"no program to run"* ]]

@@ -95,8 +95,6 @@ static void test_bad_flags(void **state)
 	expect_refused((struct jl_sandbox_opts){.timeout = "1d"}, "--timeout");
 	expect_refused((struct jl_sandbox_opts){.cpu_time = "s"}, "--cpu-time");
 	expect_refused((struct jl_sandbox_opts){.workdir = "rel"}, "--workdir");
-	expect_refused((struct jl_sandbox_opts){.image = "x"}, "--image");
-	expect_refused((struct jl_sandbox_opts){.net = true}, "--net");
 	const struct jl_sandbox_bind proc = {.spec = "/usr:/proc/x"};
 	expect_refused((struct jl_sandbox_opts){.binds = &proc, .n_binds = 1}, "--ro-bind");
 	const struct jl_sandbox_bind dots = {.spec = "/usr:/a/../etc", .writable = true};
@@ -257,13 +255,37 @@ static void test_config(void **state)
 	sbx_plan_free(&p);
 }
 
+/* --image: the binds of the host's tree are gone, the user's stay, in
+ * the order given. */
+static void test_config_image(void **state)
+{
+	(void)state;
+	const struct jl_sandbox_bind b[] = {{.spec = "/tmp:/x", .writable = true},
+					    {.spec = "/usr:/x"}};
+	struct jl_sandbox_opts o = {.image = "bb", .binds = b, .n_binds = 2};
+	struct sbx_plan p;
+	struct jl_err *err = NULL;
+	assert_int_equal(plan_with(&o, &p, &err), 0);
+	assert_true(p.from_image);
+	struct spec *s = parse_config(&p);
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const char *d = s->mounts[i].destination;
+		assert_false(!strcmp(d, "/usr") || jl_str_has_prefix(d, "/etc/") ||
+			     jl_str_has_prefix(d, "/lib"));
+	}
+	assert_string_equal(s->mounts[s->n_mounts - 2].source, "/tmp");
+	assert_string_equal(s->mounts[s->n_mounts - 1].source, "/usr");
+	spec_free(s);
+	sbx_plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_size),   cmocka_unit_test(test_limits_parse),
 		cmocka_unit_test(test_bad_flags),     cmocka_unit_test(test_env),
 		cmocka_unit_test(test_seccomp_allow), cmocka_unit_test(test_seccomp_file),
-		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config),        cmocka_unit_test(test_config_image),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
