@@ -64,8 +64,8 @@ static void print_help(void)
 	       "  --log FILE              also write log records to FILE\n"
 	       "  --log-format text|json  format of --log records (default text)\n"
 	       "  --debug                 log debug records\n"
-	       "  --systemd-cgroup        treat cgroupsPath as slice:prefix:name\n"
-	       "  --cgroup-manager M      cgroupfs (default) or disabled\n"
+	       "  --systemd-cgroup        cgroupsPath slice:prefix:name is a systemd scope\n"
+	       "  --cgroup-manager M      cgroupfs (default), systemd or disabled\n"
 	       "  --rootless [true|false|auto]  accepted for runc compatibility\n"
 	       "  -v, --version           print the version\n"
 	       "  -h, --help              show this help\n"
@@ -100,8 +100,8 @@ static int set_global(struct cli_ctx *ctx, const char *name, const char *v, stru
 	else if (!strcmp(name, "cgroup-manager")) {
 		if (strcmp(v, "cgroupfs") && strcmp(v, "disabled") && strcmp(v, "systemd"))
 			return jl_err_code(err, EINVAL,
-					  "--cgroup-manager: unknown manager \"%s\" (cgroupfs or "
-					  "disabled)",
+					  "--cgroup-manager: unknown manager \"%s\" (cgroupfs, systemd "
+					  "or disabled)",
 					  v);
 		ctx->g.cgroup_disabled = !strcmp(v, "disabled");
 		ctx->g.systemd_cgroup = !strcmp(v, "systemd");
