@@ -10,6 +10,7 @@
 #include "cgroups/cgroup.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -229,11 +230,26 @@ int cg_kill_pids(const struct cg_handle *h, const pid_t *pids, size_t n, int sig
 	int r = cg_read_tree_pids(h, &members, &m, err);
 	int sent = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (fds[i] >= 0 && r == 0 && has_pid(members, m, pids[i]) && pidfd_alive(fds[i]) &&
+		    syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0) == 0) {
+			sent++;
+			continue;
+		}
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+	/* Killed is not gone: a process leaves cgroup.procs only when its exit
+	 * completes, and one whose parent died first can no longer be told
+	 * from a neighbour's to be waited for later.  Wait for each here. */
+	for (size_t i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
-		if (r == 0 && has_pid(members, m, pids[i]) && pidfd_alive(fds[i]) &&
-		    syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0) == 0)
-			sent++;
+		if (sig == SIGKILL) {
+			struct pollfd p = {.fd = fds[i], .events = POLLIN};
+			while (poll(&p, 1, 1000) < 0 && errno == EINTR)
+				;
+		}
 		close(fds[i]);
 	}
 	free(fds);

@@ -123,6 +123,7 @@ static DBusMessage *sd_call(struct sd_conn *b, DBusMessage *m, const char *what,
 static const char *const sd_sig[] = {
 	[CG_SD_U64] = "t",  [CG_SD_BOOL] = "b",	   [CG_SD_STR] = "s",
 	[CG_SD_BYTES] = "ay", [CG_SD_DEVS] = "a(st)", [CG_SD_PIDS] = "au",
+	[CG_SD_I32] = "i",  [CG_SD_U32] = "u",	   [CG_SD_I64] = "x",
 };
 
 static bool put_devs(DBusMessageIter *var, const struct cg_sd_prop *p)
@@ -145,8 +146,16 @@ static bool put_value(DBusMessageIter *var, const struct cg_sd_prop *p)
 	DBusMessageIter arr;
 	dbus_uint64_t u = p->u;
 	dbus_bool_t t = p->u != 0;
-	dbus_uint32_t pid = (dbus_uint32_t)p->u;
+	dbus_uint32_t u32 = (dbus_uint32_t)p->u;
+	dbus_int32_t i32 = (dbus_int32_t)(int64_t)p->u;
+	dbus_int64_t i64 = (dbus_int64_t)p->u;
 	switch (p->type) {
+	case CG_SD_I32:
+		return dbus_message_iter_append_basic(var, DBUS_TYPE_INT32, &i32);
+	case CG_SD_U32:
+		return dbus_message_iter_append_basic(var, DBUS_TYPE_UINT32, &u32);
+	case CG_SD_I64:
+		return dbus_message_iter_append_basic(var, DBUS_TYPE_INT64, &i64);
 	case CG_SD_U64:
 		return dbus_message_iter_append_basic(var, DBUS_TYPE_UINT64, &u);
 	case CG_SD_BOOL:
@@ -160,7 +169,7 @@ static bool put_value(DBusMessageIter *var, const struct cg_sd_prop *p)
 		       dbus_message_iter_close_container(var, &arr);
 	case CG_SD_PIDS:
 		return dbus_message_iter_open_container(var, DBUS_TYPE_ARRAY, "u", &arr) &&
-		       dbus_message_iter_append_basic(&arr, DBUS_TYPE_UINT32, &pid) &&
+		       dbus_message_iter_append_basic(&arr, DBUS_TYPE_UINT32, &u32) &&
 		       dbus_message_iter_close_container(var, &arr);
 	case CG_SD_DEVS:
 		return put_devs(var, p);
@@ -446,7 +455,8 @@ static int start_on(struct sd_conn *b, const char *unit, const struct cg_sd_prop
 
 int cg_sd_scope_start(const struct cg_root *root, const char *slice, const char *unit,
 		      const char *description, const struct cg_resources *res,
-		      struct cg_sd_scope *out, struct jl_err **err)
+		      const struct cg_sd_props *extra, struct cg_sd_scope *out,
+		      struct jl_err **err)
 {
 	struct cg_sd_props p = {0};
 	struct sd_conn b = {0};
@@ -462,6 +472,8 @@ int cg_sd_scope_start(const struct cg_root *root, const char *slice, const char 
 		goto out;
 	}
 	cg_sd_props_scope(&p, description, slice, out->holder);
+	for (size_t i = 0; extra && i < extra->n; i++)
+		cg_sd_props_copy(&p, &extra->v[i]);
 	r = sd_connect(&b, err);
 	if (r == 0)
 		r = sd_watch_jobs(&b, err);

@@ -25,6 +25,9 @@ enum cg_sd_type {
 	CG_SD_BYTES, /* ay: a CPU or NUMA node bitmask */
 	CG_SD_DEVS,  /* a(st): block device path and a value */
 	CG_SD_PIDS,  /* au */
+	CG_SD_I32,   /* i */
+	CG_SD_U32,   /* u */
+	CG_SD_I64,   /* x */
 };
 
 struct cg_sd_dev {
@@ -35,8 +38,9 @@ struct cg_sd_dev {
 struct cg_sd_prop {
 	const char *name;
 	enum cg_sd_type type;
-	uint64_t u;        /* U64, BOOL, and the one pid of PIDS */
-	const char *s;     /* STR: static or owned by the caller */
+	uint64_t u;        /* U64, U32, BOOL, the one pid of PIDS; I32/I64 as two's complement */
+	const char *s;     /* STR: static, the caller's, or `owned` */
+	char *owned;       /* malloc'ed, freed with the list */
 	uint8_t *bytes;    /* BYTES: malloc'ed */
 	size_t n;          /* BYTES length, DEVS count */
 	struct cg_sd_dev *devs; /* DEVS: malloc'ed */
@@ -68,6 +72,15 @@ bool cg_sd_is_scope(const char *leaf);
  * naming the field. */
 int cg_sd_props_resources(struct cg_sd_props *p, const struct cg_resources *res,
 			  struct jl_err **err);
+/* An annotation "org.systemd.property.NAME" = VALUE (what podman sends, as
+ * runc takes it): VALUE in GVariant text form, "uint64 N", "uint32 N",
+ * "int64 N", "int32 N" or a bare integer (int32), "true"/"false", or a
+ * quoted string.  A property jaula itself must set (PIDs, Slice, Delegate)
+ * or a value of another form is an error naming the annotation.  `key`
+ * must outlive p. */
+int cg_sd_props_annotation(struct cg_sd_props *p, const char *key, const char *value,
+			   struct jl_err **err);
+#define CG_SD_ANNOTATION_PREFIX "org.systemd.property."
 /* The properties of a new scope besides the resources: Description, Slice,
  * Delegate, PIDs, accounting on, DefaultDependencies off, and CollectMode
  * inactive-or-failed (a scope killed by the OOM killer leaves no failed
@@ -75,6 +88,8 @@ int cg_sd_props_resources(struct cg_sd_props *p, const struct cg_resources *res,
 void cg_sd_props_scope(struct cg_sd_props *p, const char *description, const char *slice,
 		       pid_t pid);
 const struct cg_sd_prop *cg_sd_props_find(const struct cg_sd_props *p, const char *name);
+/* Add a deep copy of `from` (replacing a property of the same name). */
+void cg_sd_props_copy(struct cg_sd_props *p, const struct cg_sd_prop *from);
 void cg_sd_props_free(struct cg_sd_props *p);
 
 /* A started scope: its unit name, and the placeholder process that keeps
@@ -88,11 +103,13 @@ struct cg_sd_scope {
 
 /* Start the transient scope `unit` in `slice` (made by systemd as needed)
  * with the resources' properties, and wait for systemd's job to finish: the
- * cgroup exists when this returns 0.  An existing unit of that name is an
+ * cgroup exists when this returns 0.  `extra` (may be NULL) comes last: its
+ * properties win over the resources'.  An existing unit of that name is an
  * error (EEXIST); on failure no unit is left. */
 int cg_sd_scope_start(const struct cg_root *root, const char *slice, const char *unit,
 		      const char *description, const struct cg_resources *res,
-		      struct cg_sd_scope *out, struct jl_err **err);
+		      const struct cg_sd_props *extra, struct cg_sd_scope *out,
+		      struct jl_err **err);
 /* The init is in the scope: let the placeholder go. */
 void cg_sd_scope_release(struct cg_sd_scope *s);
 void cg_sd_scope_free(struct cg_sd_scope *s);

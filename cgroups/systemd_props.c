@@ -90,6 +90,7 @@ static struct cg_sd_prop *add(struct cg_sd_props *p, const char *name, enum cg_s
 		if (!strcmp(p->v[i].name, name)) {
 			free(p->v[i].bytes);
 			free(p->v[i].devs);
+			free(p->v[i].owned);
 			p->v[i] = (struct cg_sd_prop){.name = name, .type = t};
 			return &p->v[i];
 		}
@@ -124,11 +125,25 @@ const struct cg_sd_prop *cg_sd_props_find(const struct cg_sd_props *p, const cha
 	return NULL;
 }
 
+void cg_sd_props_copy(struct cg_sd_props *p, const struct cg_sd_prop *from)
+{
+	struct cg_sd_prop *q = add(p, from->name, from->type);
+	*q = *from;
+	if (from->owned)
+		q->s = q->owned = xstrdup(from->owned);
+	if (from->bytes)
+		q->bytes = memcpy(xmalloc(from->n), from->bytes, from->n);
+	if (from->devs)
+		q->devs = memcpy(xcalloc(from->n, sizeof(*q->devs)), from->devs,
+				 from->n * sizeof(*q->devs));
+}
+
 void cg_sd_props_free(struct cg_sd_props *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->v[i].bytes);
 		free(p->v[i].devs);
+		free(p->v[i].owned);
 	}
 	free(p->v);
 	*p = (struct cg_sd_props){0};
@@ -334,6 +349,89 @@ int cg_sd_props_resources(struct cg_sd_props *p, const struct cg_resources *res,
 	if (res->has_blkio)
 		blkio_props(p, &res->blkio);
 	unified_props(p, res);
+	return 0;
+}
+
+/* --- org.systemd.property.* ------------------------------------------------ */
+
+static int parse_int(const char *s, bool is_signed, int64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (is_signed) {
+		long long v = strtoll(s, &end, 10);
+		if (errno || end == s || *end || v < lo || (v > 0 && (uint64_t)v > hi))
+			return -1;
+		*out = (uint64_t)v;
+	} else {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		unsigned long long v = strtoull(s, &end, 10);
+		if (errno || *end || v > hi)
+			return -1;
+		*out = v;
+	}
+	return 0;
+}
+
+static int annotation_value(struct cg_sd_prop *q, const char *v)
+{
+	static const struct {
+		const char *word;
+		enum cg_sd_type type;
+		bool is_signed;
+		int64_t lo;
+		uint64_t hi;
+	} ints[] = {
+		{"uint64 ", CG_SD_U64, false, 0, UINT64_MAX},
+		{"uint32 ", CG_SD_U32, false, 0, UINT32_MAX},
+		{"int64 ", CG_SD_I64, true, INT64_MIN, INT64_MAX},
+		{"int32 ", CG_SD_I32, true, INT32_MIN, INT32_MAX},
+		{"", CG_SD_I32, true, INT32_MIN, INT32_MAX}, /* GVariant's default */
+	};
+	size_t n = strlen(v);
+	if (!strcmp(v, "true") || !strcmp(v, "false")) {
+		q->type = CG_SD_BOOL;
+		q->u = v[0] == 't';
+		return 0;
+	}
+	if (n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0]) {
+		q->type = CG_SD_STR;
+		q->s = q->owned = strndup(v + 1, n - 2);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (!strncmp(v, ints[i].word, strlen(ints[i].word))) {
+			q->type = ints[i].type;
+			return parse_int(v + strlen(ints[i].word), ints[i].is_signed, ints[i].lo,
+					 ints[i].hi, &q->u);
+		}
+	return -1;
+}
+
+int cg_sd_props_annotation(struct cg_sd_props *p, const char *key, const char *value,
+			   struct jl_err **err)
+{
+	static const char *const reserved[] = {"PIDs", "Slice", "Delegate"};
+	const char *name = key + strlen(CG_SD_ANNOTATION_PREFIX);
+	bool ok = isupper((unsigned char)*name);
+	for (const char *c = name; ok && *c; c++)
+		ok = isalnum((unsigned char)*c);
+	for (size_t i = 0; ok && i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		ok = strcmp(name, reserved[i]) != 0;
+	if (!ok)
+		return jl_err_set(err, 0, "annotations[\"%s\"]: not a unit property jaula may set",
+				  key);
+	struct cg_sd_prop tmp = {.name = name};
+	if (annotation_value(&tmp, value) < 0) {
+		free(tmp.owned);
+		return jl_err_set(err, 0,
+				  "annotations[\"%s\"]: \"%s\": expected \"uint64 N\", \"int32 N\", "
+				  "a number, true, false or a quoted string",
+				  key, value);
+	}
+	struct cg_sd_prop *q = add(p, name, tmp.type);
+	*q = tmp;
 	return 0;
 }
 

@@ -124,6 +124,10 @@ static int plan_scope(struct jl_creator *c, struct jl_err **err)
 	struct cg_sd_props props = {0};
 	r = cg_sd_props_resources(&props, l->has_resources ? &l->resources : NULL, err);
 	cg_sd_props_free(&props);
+	const struct spec_kvv *a = &c->spec->annotations;
+	for (size_t i = 0; r == 0 && i < a->n; i++)
+		if (jl_str_has_prefix(a->v[i].key, CG_SD_ANNOTATION_PREFIX))
+			r = cg_sd_props_annotation(&c->sd_extra, a->v[i].key, a->v[i].value, err);
 	return r < 0 ? jl_err_wrap(err, "config.json") : 0;
 }
 
@@ -171,7 +175,8 @@ static int make_scope(struct jl_creator *c, struct jl_err **err)
 	const struct spec_linux *l = &c->spec->lnx;
 	cleanup_free char *desc = xasprintf("jaula container %s", c->o->id);
 	int r = cg_sd_scope_start(&c->cgroot, c->sd_slice, c->sd_unit, desc,
-				  l->has_resources ? &l->resources : NULL, &c->scope, err);
+				  l->has_resources ? &l->resources : NULL, &c->sd_extra, &c->scope,
+				  err);
 	if (r < 0)
 		return r;
 	c->state.systemd_unit = xstrdup(c->sd_unit);
@@ -747,6 +752,7 @@ void jl_creator_free(struct jl_creator *c)
 	cg_sd_scope_free(&c->scope);
 	free(c->sd_slice);
 	free(c->sd_unit);
+	cg_sd_props_free(&c->sd_extra);
 	cg_bpf_prog_free(&c->devices);
 	jl_state_free(&c->state);
 	free(c->state_created);

@@ -33,6 +33,7 @@ struct jl_creator {
 	/* systemd driver with a scope for a cgroupsPath: slice, unit, and the
 	 * started scope (its placeholder process until the init is in). */
 	char *sd_slice, *sd_unit;
+	struct cg_sd_props sd_extra; /* from org.systemd.property.* annotations */
 	struct cg_sd_scope scope;
 	bool net_attached; /* org.jaula.net.network: detach on failure */
 	struct cg_bpf_prog devices;

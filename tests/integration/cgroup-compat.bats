@@ -141,3 +141,33 @@ snapshot() {
 	[ "$status" -eq 0 ]
 	[ "$(cat "$CG/cgroup.procs")" = "$NEIGHBOUR" ]
 }
+
+# The systemd driver on a host without systemd (this one): the scope cannot be
+# made, and nothing of the container is left.  tests/guest covers the driver
+# against a real systemd.
+@test "--systemd-cgroup without systemd fails clearly and leaves no state, cgroup or slice" {
+	jq '.linux.cgroupsPath = "jaula-itest.slice:jaula:'"$ID"'" | .process.args = ["true"]' \
+		"$BUNDLE/config.json" >"$BUNDLE/c" && mv "$BUNDLE/c" "$BUNDLE/config.json"
+	DBUS_SYSTEM_BUS_ADDRESS=unix:path=$BATS_TEST_TMPDIR/nobus \
+		run "$JAULA" --root "$STATE" --systemd-cgroup run --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"systemd cgroup driver: neither the system bus"*"is systemd running?"* ]]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[ ! -e "$STATE/$ID" ]
+	[ ! -e /sys/fs/cgroup/jaula.slice ] && [ ! -e /sys/fs/cgroup/jaula-itest.slice ]
+}
+
+@test "--systemd-cgroup: a bad org.systemd.property annotation is named before anything is made" {
+	jq '.linux.cgroupsPath = "system.slice:jaula:'"$ID"'" | .process.args = ["true"]
+	    | .annotations["org.systemd.property.TimeoutStopUSec"] = "ten seconds"' \
+		"$BUNDLE/config.json" >"$BUNDLE/c" && mv "$BUNDLE/c" "$BUNDLE/config.json"
+	run "$JAULA" --root "$STATE" --systemd-cgroup run --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'annotations["org.systemd.property.TimeoutStopUSec"]: "ten seconds": expected'* ]]
+	[ ! -e "$STATE/$ID" ]
+	jq '.annotations = {"org.systemd.property.PIDs": "uint32 1"}' "$BUNDLE/config.json" >"$BUNDLE/c" &&
+		mv "$BUNDLE/c" "$BUNDLE/config.json"
+	run "$JAULA" --root "$STATE" --systemd-cgroup run --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'"org.systemd.property.PIDs"]: not a unit property jaula may set'* ]]
+}

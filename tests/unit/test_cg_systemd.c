@@ -190,6 +190,50 @@ static void test_io_and_unified(void **state)
 	cg_sd_props_free(&p);
 }
 
+static void test_annotations(void **state)
+{
+	(void)state;
+	struct cg_sd_props p = {0};
+	static const char *const ok[][3] = {
+		{"org.systemd.property.TimeoutStopUSec", "uint64 10000000", "t"},
+		{"org.systemd.property.KillSignal", "15", "i"},
+		{"org.systemd.property.Nice", "int32 -5", "i"},
+		{"org.systemd.property.SendSIGKILL", "false", "b"},
+		{"org.systemd.property.KillMode", "'mixed'", "s"},
+		{"org.systemd.property.LimitNOFILE", "uint32 4096", "u"},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_int_equal(cg_sd_props_annotation(&p, ok[i][0], ok[i][1], NULL), 0);
+	assert_int_equal(u64(&p, "TimeoutStopUSec"), 10000000);
+	const struct cg_sd_prop *q = cg_sd_props_find(&p, "KillSignal");
+	assert_int_equal(q->type, CG_SD_I32);
+	assert_int_equal(q->u, 15);
+	q = cg_sd_props_find(&p, "Nice");
+	assert_int_equal((int64_t)q->u, -5);
+	assert_int_equal(cg_sd_props_find(&p, "SendSIGKILL")->u, 0);
+	assert_string_equal(cg_sd_props_find(&p, "KillMode")->s, "mixed");
+	assert_int_equal(cg_sd_props_find(&p, "LimitNOFILE")->type, CG_SD_U32);
+	/* A copy is deep: the list it came from can go. */
+	struct cg_sd_props c = {0};
+	cg_sd_props_copy(&c, cg_sd_props_find(&p, "KillMode"));
+	cg_sd_props_free(&p);
+	assert_string_equal(cg_sd_props_find(&c, "KillMode")->s, "mixed");
+	cg_sd_props_free(&c);
+	static const char *const bad[][2] = {
+		{"org.systemd.property.PIDs", "uint32 1"},  {"org.systemd.property.Slice", "'x'"},
+		{"org.systemd.property.lower", "1"},	      {"org.systemd.property.A-B", "1"},
+		{"org.systemd.property.X", "uint32 -1"},    {"org.systemd.property.X", "int32 3000000000"},
+		{"org.systemd.property.X", "maybe"},	      {"org.systemd.property.X", "'open"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct jl_err *e = NULL;
+		assert_true(cg_sd_props_annotation(&p, bad[i][0], bad[i][1], &e) < 0);
+		assert_non_null(strstr(e->msg, bad[i][0]));
+		jl_err_free(&e);
+	}
+	cg_sd_props_free(&p);
+}
+
 static void test_scope_props(void **state)
 {
 	(void)state;
@@ -217,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_unlimited_and_rounding),
 		cmocka_unit_test(test_cpuset_masks),
 		cmocka_unit_test(test_io_and_unified),
+		cmocka_unit_test(test_annotations),
 		cmocka_unit_test(test_scope_props),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

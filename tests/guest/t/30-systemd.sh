@@ -24,6 +24,8 @@ bundle() {
 	"process": {"user": {"uid": 0, "gid": 0}, "args": $3, "cwd": "/",
 		    "env": ["PATH=/bin"]},
 	"root": {"path": "$W/rootfs", "readonly": true},
+	"annotations": {"org.systemd.property.TimeoutStopUSec": "uint64 7000000",
+			"org.systemd.property.KillSignal": "15"},
 	"mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}${4:+, $4}],
 	"linux": {
 		"cgroupsPath": "$2",
@@ -49,6 +51,8 @@ check "create with cgroupsPath $S:jaula:one (status $rc $(flat "$(cat "$W/err")"
 st=$(unit_state $U MemoryMax TasksMax CPUQuotaPerSecUSec Delegate Slice)
 check "the scope $U is active with the limits as properties ($st)" \
 	[ "$st" = "loaded/active/67108864/40/250ms/yes/$S" ]
+st=$(unit_state $U TimeoutStopUSec KillSignal)
+check "org.systemd.property annotations (podman's) become properties ($st)" [ "$st" = loaded/active/7s/15 ]
 check "systemctl status shows the container ($(flat "$(systemctl status $U 2>&1 | head -n 1)"))" \
 	grep -q "jaula container one" <<<"$(systemctl status $U 2>&1)"
 pid=$($J state one 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
