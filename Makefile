@@ -195,6 +195,7 @@ asan: deps
 		{ rm -rf build/asan/obj build/asan/libjaula.a; echo '$(ASAN_CFLAGS)' >build/asan/cflags; }
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 STATIC=0 CFLAGS='$(ASAN_CFLAGS)' \
 		LDFLAGS='-fsanitize=address,undefined' all $(UNIT_BIN:$(BUILD)/%=build/asan/%)
+	@$(MAKE) --no-print-directory $(HELPER_BIN)
 	@tests/run-asan.sh build/asan
 
 demo: deps all

@@ -103,3 +103,10 @@ void img_chain_id(const char *parent_chain, const char *diff_id, char out[IMG_DI
 	img_hash_update(&h, diff_id, strlen(diff_id));
 	img_hash_final(&h, out);
 }
+
+void img_sha256_hex(const void *p, size_t n, char out[65])
+{
+	char d[IMG_DIGEST_MAX];
+	img_sha256(p, n, d);
+	memcpy(out, d + PREFIX_LEN, HEX_LEN + 1);
+}

@@ -169,4 +169,8 @@ int img_commit(struct img_store *s, const char *id, const char *ref, char **dige
  * umoci and `podman load` read. */
 int img_export(struct img_store *s, const char *ref, const char *file, struct jl_err **err);
 
+/* sha256 of a buffer as 64 lowercase hex digits and a NUL (digest.c is
+ * the one user of libcrypto; the seccomp cache keys its programs with it). */
+void img_sha256_hex(const void *p, size_t n, char out[65]);
+
 #endif

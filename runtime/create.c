@@ -326,8 +326,11 @@ static int prepare_init(struct jl_creator *c, struct jl_err **err)
 	if (r == 0)
 		r = prepare_namespaces(c, err);
 	if (r == 0 && c->spec->lnx.has_seccomp) {
-		r = jl_seccomp_compile(&c->spec->lnx.seccomp, "config.json: linux.seccomp",
-				       &in->seccomp, err);
+		int cache = jl_seccomp_cache_open();
+		r = jl_seccomp_compile_cached(cache, &c->spec->lnx.seccomp,
+					      "config.json: linux.seccomp", &in->seccomp, err);
+		if (cache >= 0)
+			close(cache);
 		in->has_seccomp = r == 0;
 	}
 	if (r == 0)

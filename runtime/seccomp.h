@@ -64,6 +64,16 @@ int jl_seccomp_prog_save(int dirfd, const char *name, const struct jl_seccomp_pr
 int jl_seccomp_prog_load_file(int dirfd, const char *name, struct jl_seccomp_prog *out,
 			      struct jl_err **err);
 
+/* The per-boot cache of compiled programs (seccomp_cache.c).  _open gives
+ * its directory fd, or -1 when there is none to trust (or
+ * JAULA_SECCOMP_CACHE=off); _compile_cached is jl_seccomp_compile through
+ * it (cachefd -1: a plain compile).  The key is the sha256 of the profile,
+ * jaula's build, libseccomp's version and the kernel release, in hex. */
+int jl_seccomp_cache_open(void);
+int jl_seccomp_compile_cached(int cachefd, const struct spec_seccomp *s, const char *where,
+			      struct jl_seccomp_prog *out, struct jl_err **err);
+void jl_seccomp_cache_key(const struct spec_seccomp *s, char out[65]);
+
 /* The supported names, for `jaula features`. */
 extern const char *const jl_seccomp_actions[];   /* NULL-terminated */
 extern const char *const jl_seccomp_operators[]; /* NULL-terminated */

@@ -34,12 +34,18 @@ export UBSAN_OPTIONS=$common:print_stacktrace=1:log_path=$reports/ubsan
 # The wrapper goes next to the binary: tests look for the build's object
 # files beside $JAULA.
 install -m 0755 tests/asan-jaula.sh "$dir/jaula-lsan"
+# The helpers are the tests' own programs, run inside containers and
+# sandboxes: unsanitized ones from the regular build where there are, since
+# ASan reserves terabytes of shadow memory that a sandbox's RLIMIT_AS (its
+# memory backstop) refuses.
+helpers=$top/build/helpers
+[ -d "$helpers" ] || helpers=$dir/helpers
 log=$dir/test.log
 {
 	echo "# === asan: unit ==="
 	tests/run-unit.sh "$dir"/tests/test_*
 	echo "# === asan: integration ==="
-	JAULA=$dir/jaula-lsan JAULA_ASAN_BIN=$dir/jaula HELPERS=$dir/helpers \
+	JAULA=$dir/jaula-lsan JAULA_ASAN_BIN=$dir/jaula HELPERS=$helpers \
 		tests/integration/run.sh "$@"
 } 2>&1 | tee "$log"
 

@@ -216,3 +216,35 @@ check_enosys() {
 	[[ "$output" == *'config.json: linux.seccomp.syscalls[1]: SCMP_ACT_NOTIFY on "write" would deadlock the runtime'* ]]
 	assert_gone "$ID"
 }
+
+@test "compiled programs are cached for the boot; a cached or damaged entry filters the same" {
+	private_rootfs
+	export JAULA_SECCOMP_CACHE=$BATS_TEST_TMPDIR/cache
+	seccomp_rule SCMP_ACT_ERRNO
+	sh_ctr 'mkdir /tmp/x$$'
+	[[ "$output" == *"Operation not permitted"* ]]
+	run find "$JAULA_SECCOMP_CACHE" -type f
+	[ "${#lines[@]}" -eq 1 ]
+	local entry=${lines[0]}
+	[[ "$(basename "$entry")" =~ ^[0-9a-f]{64}$ ]]
+	[ "$(stat -c %a "$JAULA_SECCOMP_CACHE/seccomp")" = 700 ]
+	[ "$(stat -c %a "$entry")" = 600 ]
+	sh_ctr 'mkdir /tmp/x$$'
+	[[ "$output" == *"Operation not permitted"* ]]
+	# a damaged entry is compiled over, never loaded
+	echo garbage >"$entry"
+	sh_ctr 'mkdir /tmp/x$$'
+	[[ "$output" == *"Operation not permitted"* ]]
+	[ "$(head -c 5 "$entry")" = JLBPF ]
+	# another profile is another entry
+	cfg '.linux.seccomp.syscalls[0].errnoRet = 13'
+	sh_ctr 'mkdir /tmp/x$$'
+	[[ "$output" == *"Permission denied"* ]]
+	[ "$(find "$JAULA_SECCOMP_CACHE" -type f | wc -l)" -eq 2 ]
+	# a cache others may write to is not used
+	chmod 0770 "$JAULA_SECCOMP_CACHE/seccomp"
+	cfg '.linux.seccomp.syscalls[0].errnoRet = 2'
+	sh_ctr 'mkdir /tmp/x$$'
+	[[ "$output" == *"No such file"* ]]
+	[ "$(find "$JAULA_SECCOMP_CACHE" -type f | wc -l)" -eq 2 ]
+}

@@ -691,6 +691,68 @@ static void test_flags(void **state)
 	jl_seccomp_prog_free(&p);
 }
 
+/* The boot-long cache: a second compile of the same profile is read back,
+ * byte for byte; another profile has another key; a damaged entry is
+ * compiled over; a directory others may write is never trusted. */
+static void test_cache(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/jaula-seccomp-cache-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	struct spec_seccomp s = {.default_action = "SCMP_ACT_ALLOW"};
+	RULES(s, {.names = STRV("getcwd"), .action = "SCMP_ACT_ERRNO"});
+	struct jl_seccomp_prog a, b, c;
+	assert_int_equal(jl_seccomp_compile_cached(fd, &s, "t", &a, NULL), 0);
+	char key[65], key2[65];
+	jl_seccomp_cache_key(&s, key);
+	struct stat st;
+	assert_int_equal(fstatat(fd, key, &st, 0), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* Read back: overwrite the entry with a marker program to be sure it
+	 * is the file that answers, not a new compile. */
+	struct sock_filter ret_errno = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 7);
+	struct jl_seccomp_prog marker = {.fprog = {.len = 1, .filter = &ret_errno}};
+	assert_int_equal(jl_seccomp_prog_save(fd, key, &marker, NULL), 0);
+	assert_int_equal(jl_seccomp_compile_cached(fd, &s, "t", &b, NULL), 0);
+	assert_true(same_program(&b, &marker));
+	jl_seccomp_prog_free(&b);
+	/* A damaged entry is compiled over. */
+	assert_int_equal(jl_write_atomic_at(fd, key, "garbage", 7, 0600, NULL), 0);
+	assert_int_equal(jl_seccomp_compile_cached(fd, &s, "t", &b, NULL), 0);
+	assert_true(same_program(&a, &b));
+	assert_int_equal(jl_seccomp_prog_load_file(fd, key, &c, NULL), 0);
+	assert_true(same_program(&a, &c));
+	jl_seccomp_prog_free(&b);
+	jl_seccomp_prog_free(&c);
+	/* Any change of the profile is another key. */
+	s.syscalls[0].has_errno_ret = true;
+	s.syscalls[0].errno_ret = EPERM;
+	jl_seccomp_cache_key(&s, key2);
+	assert_string_not_equal(key, key2);
+	s.syscalls[0].has_errno_ret = false;
+	s.architectures = STRV("SCMP_ARCH_X86");
+	jl_seccomp_cache_key(&s, key2);
+	assert_string_not_equal(key, key2);
+	/* Only a directory private to us is used. */
+	setenv("JAULA_SECCOMP_CACHE", dir, 1);
+	int cfd = jl_seccomp_cache_open();
+	assert_true(cfd >= 0);
+	close(cfd);
+	char sub[64];
+	snprintf(sub, sizeof(sub), "%s/seccomp", dir);
+	chmod(sub, 0770);
+	assert_int_equal(jl_seccomp_cache_open(), -1);
+	setenv("JAULA_SECCOMP_CACHE", "off", 1);
+	assert_int_equal(jl_seccomp_cache_open(), -1);
+	unsetenv("JAULA_SECCOMP_CACHE");
+	jl_seccomp_prog_free(&a);
+	close(fd);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_architectures(void **state)
 {
 	(void)state;
@@ -1675,6 +1737,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_architectures),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_name_lists),
 		cmocka_unit_test(test_enosys_stub_golden),
 		cmocka_unit_test(test_enosys_stub_compiled),

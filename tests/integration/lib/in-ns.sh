@@ -12,6 +12,9 @@ ip link set lo up 2>/dev/null
 work=/mnt
 mount -t tmpfs -o mode=0755 jaula-itest "$work"
 export ROOTFS=$work/rootfs
+# Compiled seccomp programs are cached for the boot (runtime/seccomp_cache.c):
+# the suites' cache lives and dies with this tmpfs, not in the host's /run.
+export JAULA_SECCOMP_CACHE=$work/seccomp-cache
 "$here/lib/mkrootfs.sh" "$ROOTFS" || { echo "not ok - build the busybox rootfs"; exit 1; }
 export TMPDIR=$work/tmp
 mkdir -p "$TMPDIR"

@@ -1,0 +1,144 @@
+/* Compiled seccomp programs, kept for the life of the boot.  libseccomp's
+ * compile is most of the runtime's own CPU time for a container with a
+ * profile (milliseconds for podman's or jaula's default, allocation-heavy,
+ * and a bigger heap makes every later fork dearer), and engines send the
+ * same profile for every container.  So a program is compiled once and
+ * kept under the sha256 of everything that decides its bytes: the profile,
+ * jaula's build, libseccomp's version and the running kernel's release.
+ *
+ * The programs become the filters of every later container, so the cache
+ * is trusted only where nobody else can write: a directory owned by the
+ * caller with no group or other access, in /run (root) or
+ * $XDG_RUNTIME_DIR (a user), opened without following symlinks.  Anything
+ * else disables the cache; a file that does not read back whole is
+ * compiled over.  JAULA_SECCOMP_CACHE=off disables it, =DIR moves it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "image/image.h"
+#include "runtime/log.h"
+#include "runtime/seccomp.h"
+#include "runtime/util.h"
+
+#ifndef JAULA_VERSION
+#define JAULA_VERSION "dev"
+#endif
+#ifndef JAULA_COMMIT
+#define JAULA_COMMIT "unknown"
+#endif
+
+/* Length-prefixed, so that no two profiles serialise alike. */
+static void put_str(struct jl_buf *b, const char *s)
+{
+	if (s)
+		jl_buf_printf(b, "%zu:%s;", strlen(s), s);
+	else
+		jl_buf_puts(b, "-;");
+}
+
+static void put_strv(struct jl_buf *b, const struct spec_strv *v)
+{
+	jl_buf_printf(b, "[%zu;", v->n);
+	for (size_t i = 0; i < v->n; i++)
+		put_str(b, v->v[i]);
+}
+
+static void put_syscall(struct jl_buf *b, const struct spec_seccomp_syscall *c)
+{
+	put_strv(b, &c->names);
+	put_str(b, c->action);
+	jl_buf_printf(b, "%d:%u;%zu;", c->has_errno_ret, c->errno_ret, c->n_args);
+	for (size_t i = 0; i < c->n_args; i++) {
+		const struct spec_seccomp_arg *a = &c->args[i];
+		jl_buf_printf(b, "%u:%llu:%d:%llu;", a->index, (unsigned long long)a->value,
+			      a->has_value_two, (unsigned long long)a->value_two);
+		put_str(b, a->op);
+	}
+}
+
+void jl_seccomp_cache_key(const struct spec_seccomp *s, char out[65])
+{
+	struct jl_buf b = {0};
+	const struct scmp_version *v = seccomp_version();
+	struct utsname u;
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	jl_buf_printf(&b, "jaula seccomp cache 1;%s;%s;libseccomp %u.%u.%u;", JAULA_VERSION,
+		      JAULA_COMMIT, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
+	put_str(&b, u.release);
+	put_str(&b, u.machine);
+	put_str(&b, s->default_action);
+	jl_buf_printf(&b, "%d:%u;", s->has_default_errno_ret, s->default_errno_ret);
+	put_strv(&b, &s->architectures);
+	put_strv(&b, &s->flags);
+	put_str(&b, s->listener_path);
+	put_str(&b, s->listener_metadata);
+	jl_buf_printf(&b, "%zu;", s->n_syscalls);
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		put_syscall(&b, &s->syscalls[i]);
+	img_sha256_hex(b.data ? b.data : "", b.len, out);
+	jl_buf_free(&b);
+}
+
+/* dirfd/name as a directory only we can write, made if missing. */
+static int private_dir(int dirfd, const char *name)
+{
+	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+		return -1;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077))) {
+		jl_debug("seccomp cache %s: not private to uid %u, not used", name,
+			 (unsigned)geteuid());
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int jl_seccomp_cache_open(void)
+{
+	const char *env = getenv("JAULA_SECCOMP_CACHE");
+	if (env && !strcmp(env, "off"))
+		return -1;
+	cleanup_free char *base = NULL;
+	if (env && env[0] == '/')
+		base = xstrdup(env);
+	else if (geteuid() == 0)
+		base = xstrdup("/run/jaula-cache");
+	else if (getenv("XDG_RUNTIME_DIR") && getenv("XDG_RUNTIME_DIR")[0] == '/')
+		base = xasprintf("%s/jaula-cache", getenv("XDG_RUNTIME_DIR"));
+	else
+		return -1;
+	int top = private_dir(AT_FDCWD, base);
+	if (top < 0)
+		return -1;
+	int fd = private_dir(top, "seccomp");
+	close(top);
+	return fd;
+}
+
+int jl_seccomp_compile_cached(int cachefd, const struct spec_seccomp *s, const char *where,
+			      struct jl_seccomp_prog *out, struct jl_err **err)
+{
+	if (cachefd < 0)
+		return jl_seccomp_compile(s, where, out, err);
+	char key[65];
+	jl_seccomp_cache_key(s, key);
+	struct jl_err *e = NULL;
+	if (jl_seccomp_prog_load_file(cachefd, key, out, &e) == 0)
+		return 0;
+	jl_err_free(&e);
+	int r = jl_seccomp_compile(s, where, out, err);
+	/* Best effort: a full /run only costs the next compile. */
+	if (r == 0 && jl_seccomp_prog_save(cachefd, key, out, &e) < 0)
+		jl_debug("seccomp cache: %s", e->msg);
+	jl_err_free(&e);
+	return r;
+}
