@@ -92,6 +92,8 @@ static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **er
 		s->net_up = r == 0;
 		if (r == 0)
 			snprintf(p->netns_path, sizeof(p->netns_path), "/proc/self/fd/%d", s->netns_fd);
+		if (r == 0)
+			r = sbx_net_names(p->store, s->id, s->dir, p, err);
 	}
 	if (r == 0 && p->from_image)
 		r = sbx_image_mount(&s->img, s->id, rootfs, p, err);

@@ -107,6 +107,10 @@ void sbx_image_reclaim(const char *store, const char *id);
  * (a fd; give the runtime /proc/self/fd/N); down: its lease and records
  * (idempotent; the namespace's holders must be gone: its veth goes with
  * it). */
+/* The network's /etc/hosts and /etc/resolv.conf, as read-only binds put
+ * before the caller's (the plan owns them, also on failure). */
+int sbx_net_names(const char *store, const char *id, const char *dir, struct sbx_plan *p,
+		  struct jl_err **err);
 int sbx_net_up(const char *store, const char *id, const char *network, int *netns_fd,
 	       struct jl_err **err);
 void sbx_net_down(const char *store, const char *id);

@@ -9,6 +9,8 @@
  * raw sockets.  At the end the lease and the records go (the veth with
  * the namespace); after a SIGKILL the reclaim does it. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "net/net.h"
@@ -46,4 +48,23 @@ void sbx_net_down(const char *store, const char *id)
 	if (net_detach_dead(store, id, &e) < 0)
 		jl_warn("sandbox: network: %s", e->msg);
 	jl_err_free(&e);
+}
+
+/* /etc/hosts and /etc/resolv.conf of the network (the host's resolvers
+ * minus loopback ones, which the sandbox cannot reach), written in the
+ * sandbox's directory and bound read-only before the caller's binds, so
+ * that a --ro-bind of the caller's own still wins. */
+int sbx_net_names(const char *store, const char *id, const char *dir, struct sbx_plan *p,
+		  struct jl_err **err)
+{
+	char *hosts = xasprintf("%s/hosts", dir);
+	char *resolv = xasprintf("%s/resolv.conf", dir);
+	struct net_names_opts n = {.hostname = "sandbox", .hosts_path = hosts, .resolv_path = resolv};
+	int r = net_write_names(store, id, &n, err);
+	p->binds = xrealloc(p->binds, (p->n_binds + 2) * sizeof(*p->binds));
+	memmove(p->binds + 2, p->binds, p->n_binds * sizeof(*p->binds));
+	p->binds[0] = (struct sbx_bind){.source = hosts, .destination = xstrdup("/etc/hosts")};
+	p->binds[1] = (struct sbx_bind){.source = resolv, .destination = xstrdup("/etc/resolv.conf")};
+	p->n_binds += 2;
+	return r < 0 ? jl_err_wrap(err, "--net") : 0;
 }

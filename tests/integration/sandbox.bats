@@ -604,6 +604,19 @@ import_image() {
 	[ "${lines[2]}" = "192.0.2.1 out" ]
 	assert_net_clean "$a"
 	[ -z "$(ls -A "$STORE/containers")" ]
+	# names: the host's non-loopback resolvers, the sandbox's own address;
+	# the host's root (no --image) has its /etc/hosts and resolv.conf too
+	printf 'nameserver 127.0.0.53\nnameserver 198.51.100.9\n' >"$BATS_TEST_TMPDIR/resolv"
+	mount --bind "$BATS_TEST_TMPDIR/resolv" /etc/resolv.conf
+	run --separate-stderr "$JAULA" --store "$STORE" sandbox --net -- /bin/sh -c \
+		'cat /etc/resolv.conf; grep -w sandbox /etc/hosts; ip -o -4 addr show eth0'
+	umount /etc/resolv.conf
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nameserver 198.51.100.9"* ]]
+	[[ "$output" != *127.0.0.53* ]]
+	a=$(echo "$output" | awk '/eth0/ {print $4}')
+	[[ "$(echo "$output" | grep -w sandbox)" == "${a%/16}"*sandbox* ]]
 	# without --net: loopback only
 	run --separate-stderr "$JAULA" --store "$STORE" sandbox --image bb -- /bin/sh -c \
 		'ip -o link | awk -F": " "{print \$2}"; echo hi | nc -w 1 10.87.0.1 7007 || echo unreachable'
