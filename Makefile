@@ -164,7 +164,7 @@ fuzz:
 test-vm: all
 	@JAULA=$(abspath $(BUILD)/jaula) tests/vm/run.sh
 
-# a Debian 12 guest, systemd as PID 1, podman and containerd in it (tests/guest/run.sh)
+# a Debian 12 guest, systemd as PID 1, podman, containerd (ctr, CRI) and buildah in it (tests/guest/run.sh)
 test-guest: all
 	@JAULA=$(abspath $(BUILD)/jaula) tests/guest/run.sh
 
@@ -219,7 +219,7 @@ help:
 	@echo "make integration  container tests (root, private namespaces)"
 	@echo "make test-vm    cgroup v2 enforcement in a QEMU guest"
 	@echo "make test-clients  podman and containerd driving jaula"
-	@echo "make test-guest  a Debian 12 guest (systemd, cgroup v2) in QEMU: podman, containerd"
+	@echo "make test-guest  a Debian 12 guest (systemd, cgroup v2) in QEMU: podman, containerd, CRI, buildah"
 	@echo "make asan       unit + integration suites under ASan, LSan and UBSan"
 	@echo "make demo       run a busybox container"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (30); tests/run-fuzz.sh"

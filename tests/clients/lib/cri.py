@@ -10,7 +10,11 @@ fields used here, and sent over gRPC as raw bytes, so no generated code or
 usage: cri.py SOCKET COMMAND ARGS...
   version
   runp NAME HANDLER CGROUP_PARENT LOG_DIR   (host network, pod pid/ipc)
-  create POD_ID POD_NAME NAME IMAGE LOG_DIR CMD...
+  create [OPTION=VALUE...] POD_ID POD_NAME NAME IMAGE LOG_DIR CMD...
+    options (the container's linux.resources, and the pod's config the kubelet
+    sends again with each container): --cgroup-parent=PATH (the pod's, as
+    given to runp), --memory=BYTES, --cpu-quota=US, --cpu-period=US,
+    --cpu-shares=N
   start ID | status ID | stop ID | rm ID | stopp POD | rmp POD
   exec ID TIMEOUT CMD...
 """
@@ -113,9 +117,38 @@ def sandbox_config(name, cgroup_parent, log_dir):
                (8, linux))
 
 
-def container_config(name, image, cmd):
+def container_resources(memory=None, cpu_quota=None, cpu_period=None,
+                        cpu_shares=None):
+    """LinuxContainerResources, None when nothing is asked."""
+    fields = ((1, cpu_period), (2, cpu_quota), (3, cpu_shares), (4, memory))
+    if all(v is None for _, v in fields):
+        return None
+    return msg(*fields)
+
+
+def container_config(name, image, cmd, resources=None):
+    linux = msg((1, resources)) if resources is not None else None
     return msg((1, msg((1, name), (2, 0))), (2, msg((1, image))), (3, cmd),
-               (6, [msg((1, "FROM_CRI"), (2, "yes"))]), (11, name + ".log"))
+               (6, [msg((1, "FROM_CRI"), (2, "yes"))]), (11, name + ".log"),
+               (15, linux))
+
+
+CREATE_OPTIONS = {"--cgroup-parent": "cgroup_parent", "--memory": "memory",
+                  "--cpu-quota": "cpu_quota", "--cpu-period": "cpu_period",
+                  "--cpu-shares": "cpu_shares"}
+
+
+def options(args):
+    """Leading --name=value arguments of create: (dict, the rest)."""
+    opts = {}
+    while args and args[0].startswith("--"):
+        key, _, val = args[0].partition("=")
+        if key not in CREATE_OPTIONS:
+            raise SystemExit("unknown option " + key)
+        name = CREATE_OPTIONS[key]
+        opts[name] = val if name == "cgroup_parent" else int(val)
+        args = args[1:]
+    return opts, args
 
 
 # --- commands --------------------------------------------------------------
@@ -137,11 +170,16 @@ def main(argv):
                  msg((1, sandbox_config(name, cgroup_parent, log_dir)), (2, handler)))
         res = {"id": text(r, 1)}
     elif cmd == "create":
+        opts, args = options(args)
         pod_id, pod_name, name, image, log_dir = args[:5]
-        # the kubelet sends the pod's config again with each container
+        cgroup_parent = opts.pop("cgroup_parent", "")
+        # the kubelet sends the pod's config again with each container, and
+        # containerd takes the container's cgroup parent from that copy
         r = call(chan, "CreateContainer",
-                 msg((1, pod_id), (2, container_config(name, image, args[5:])),
-                     (3, sandbox_config(pod_name, "", log_dir))))
+                 msg((1, pod_id),
+                     (2, container_config(name, image, args[5:],
+                                          container_resources(**opts))),
+                     (3, sandbox_config(pod_name, cgroup_parent, log_dir))))
         res = {"id": text(r, 1)}
     elif cmd == "start":
         call(chan, "StartContainer", msg((1, args[0])))

@@ -2,7 +2,7 @@
 # podman 4.3 with its DEFAULT configuration (Debian's containers.conf: systemd cgroup
 # manager, pids_limit 2048, netavark bridge network, journald events), each scenario with
 # runc (the reference) and jaula (--runtime PATH), under both cgroup managers.  The image
-# is a busybox rootfs made here from busybox-static and `podman import`ed: nothing is
+# is lib.sh's busybox_image, a busybox rootfs `podman import`ed: nothing is
 # pulled.  With the systemd manager both runtimes must leave systemd a transient scope
 # that carries the limits as unit properties.
 # guest-timeout: 900
@@ -12,30 +12,9 @@
 IMG=localhost/busybox:guest
 T=120 # seconds for one podman command
 pm() { timeout -k 5 $T podman "$@"; }
-# the cgroup $1 (a path below /sys/fs/cgroup) is gone, within 5 s
-gone() {
-	[ -n "$1" ] || return 1
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		[ -d "/sys/fs/cgroup$1" ] || return 0
-		sleep 0.5
-	done
-	return 1
-}
 
 # ---- the image -----------------------------------------------------------------------
-if ! podman image exists $IMG; then
-	r=$(mktemp -d)
-	mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/etc" "$r/root"
-	cp /bin/busybox "$r/bin/busybox"
-	for a in $(/bin/busybox --list-full); do
-		[ -e "$r/$a" ] || { mkdir -p "$r/$(dirname "$a")" && ln -s /bin/busybox "$r/$a"; }
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
-	tar -C "$r" -cf "$r.tar" .
-	pm import -q --change 'CMD ["/bin/sh"]' "$r.tar" $IMG >/dev/null
-	rm -rf "$r" "$r.tar"
-fi
+busybox_image $IMG
 check "busybox image imported from busybox-static" podman image exists $IMG
 info=$(pm info --format '{{.Host.CgroupManager}} {{.Host.CgroupsVersion}} {{.Host.OCIRuntime.Name}} {{.Host.NetworkBackend}}' 2>&1)
 check "podman's default configuration: systemd cgroup manager on cgroup v2 ($info)" \
@@ -94,7 +73,7 @@ for mgr in systemd cgroupfs; do
 				[ "$st" = loaded/active/50331648 ]
 		fi
 		pm rm -f -t 0 "$id" >/dev/null 2>&1
-		check "$P: podman rm -f leaves no cgroup behind" gone "$cg"
+		check "$P: podman rm -f leaves no cgroup behind" cgroup_gone "$cg"
 		if [ "$mgr" = systemd ]; then
 			unit_gone "${scope:-none}"
 			check "$P: podman rm -f leaves no unit behind ($(unit_state "${scope:-none}"))" \

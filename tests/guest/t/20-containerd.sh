@@ -3,7 +3,7 @@
 # ctr through the runc shim v2 (io.containerd.runc.v2), whose runc binary is runc (the
 # reference) or jaula (--runc-binary), with real limits, for the cgroupfs driver and the
 # systemd one (--runc-systemd-cgroup, cgroupsPath slice:prefix:name).  The image: the
-# busybox image 10-podman.sh imported, `podman save`d, `ctr images import`ed.  (ctr 1.6
+# busybox image of lib.sh's busybox_image, `podman save`d, `ctr images import`ed.  (ctr 1.6
 # has no --pids-limit.)
 # guest-timeout: 600
 # shellcheck disable=SC1090,SC1091
@@ -17,10 +17,7 @@ c() { timeout -k 5 $T ctr -n $NS "$@"; }
 check "containerd.service is active" systemctl -q is-active containerd.service
 ver=$(c version 2>&1 | awk '/Server:/ { s = 1 } s && /Version:/ { print $2; exit }')
 check "ctr reaches containerd (server ${ver:-none})" [ -n "$ver" ]
-if ! podman image exists $IMG; then
-	skip "ctr scenarios" "no busybox image (10-podman.sh makes it)"
-	tap_end
-fi
+busybox_image $IMG
 tar=$(mktemp /tmp/bb.XXXXXX.tar)
 rm -f "$tar"
 timeout $T podman save -q --format docker-archive -o "$tar" $IMG &&
@@ -31,15 +28,6 @@ check "ctr images import of the busybox image" quiet c images check "name==$IMG"
 
 # The limits are read from the guest side: under ctr's default spec (no cgroup namespace)
 # the container's /sys/fs/cgroup shows neither its own cgroup nor the limits.
-# gone CG: the cgroup CG (a path below /sys/fs/cgroup) is gone, within 5 s
-gone() {
-	[ -n "$1" ] || return 1
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		[ -d "/sys/fs/cgroup$1" ] || return 0
-		sleep 0.5
-	done
-	return 1
-}
 runtimes="runc"
 if need_jaula "ctr with jaula"; then runtimes="runc $JAULA"; fi
 n=0
@@ -79,7 +67,7 @@ for drv in cgroupfs systemd; do
 			sleep 0.5
 		done
 		c containers rm "$id" >/dev/null 2>&1
-		check "$P: after removal no cgroup is left" gone "$cg"
+		check "$P: after removal no cgroup is left" cgroup_gone "$cg"
 		if [ "$drv" = systemd ]; then
 			check "$P: after removal no unit is left ($(unit_state "jaula-ctr-$id.scope"))" \
 				[ "$(systemctl show -P ActiveState "jaula-ctr-$id.scope")" = inactive ]
