@@ -20,15 +20,17 @@ sbx() {
 	diag "sandbox $*: status $SBX_STATUS, stderr: $(tr '\n' ' ' <"$ERR")"
 }
 
-# The limits are in the sandbox's cgroup (/jaula/sandbox-<pid of jaula>).
+# The limits are in the sandbox's cgroup (/jaula/sandbox-<its directory's
+# random suffix>: the only one while it runs).
 cgroup_limits() {
 	"$JAULA" sandbox --memory 48M --pids 20 -- /bin/sleep 3 >"$OUT" 2>"$ERR" &
 	_p=$!
-	_cg=/sys/fs/cgroup/jaula/sandbox-$_p
+	_cg=
 	_i=0
 	while [ ! -e "$_cg/pids.max" ] && [ $_i -lt 100 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
+		_cg=$(ls -d /sys/fs/cgroup/jaula/sandbox-* 2>/dev/null | head -n 1)
 	done
 	_mem=$(cat "$_cg/memory.max" 2>/dev/null)
 	_pids=$(cat "$_cg/pids.max" 2>/dev/null)
