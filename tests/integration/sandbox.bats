@@ -180,6 +180,12 @@ assert_all_blocked() {
 	local secret="sbx-secret-$RANDOM$RANDOM"
 	env SBX_SECRET="$secret" sleep 1000 &
 	HOST_PIDS+=($!)
+	# (until env has exec'd sleep, the variable is only in env's argv)
+	local i
+	for i in $(seq 100); do
+		grep -qa "$secret" "/proc/$!/environ" 2>/dev/null && break
+		sleep 0.02
+	done
 	# the control: on the host the helper finds it
 	run "$HELPERS/sandbox_hostile" environ "$secret"
 	[[ "$output" == *"ESCAPED"* ]]
