@@ -10,7 +10,7 @@ PREFIX  ?= /usr/local
 DEPS_PKGS := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
 	libarchive-dev libssl-dev libzstd-dev zlib1g-dev \
 	libcmocka-dev busybox-static bats jq iproute2 util-linux file valgrind python3 \
-	libnftnl-dev nftables libdbus-1-dev
+	libnftnl-dev nftables libdbus-1-dev strace
 
 # image/: libarchive reads tar (and its gzip/zstd filters), libcrypto hashes.
 # net/: libmnl speaks netlink, libnftnl builds nftables messages (over libmnl).

@@ -161,13 +161,20 @@ static int network_connect(struct cli_ctx *ctx, int argc, char **argv)
 
 static int network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct cli_command cmd = {"network disconnect", "<container-id>",
-				  "Undo every attachment of container-id.", NULL, 0, false};
+	bool wait = false;
+	const struct cli_opt opts[] = {
+		{"wait", 0, CLI_BOOL, &wait, NULL,
+		 "return once the veths are deleted, not once they are cut off"},
+	};
+	struct cli_command cmd = {"network disconnect", "[--wait] <container-id>",
+				  "Undo every attachment of container-id.", opts, ARRAY_SIZE(opts),
+				  false};
 	struct cli_list pos = {0};
 	struct jl_err *err = NULL;
 	int r = begin(&cmd, argc, argv, 1, 1, &pos, &err);
 	if (r == 0)
-		r = net_detach(store_of(ctx), pos.v[0], &err);
+		r = wait ? net_detach(store_of(ctx), pos.v[0], &err)
+			 : net_detach_nowait(store_of(ctx), pos.v[0], &err);
 	return end(r, &pos, &err);
 }
 

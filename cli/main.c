@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "runtime/sandbox.h"
 
 #ifndef JAULA_VERSION
 #define JAULA_VERSION "0.0.0"
@@ -179,6 +180,13 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* The sandbox runs its programs as host ids that may be unable to write
+ * this binary at all (runtime/sandbox_opts.c). */
+static bool sealed_unneeded(const struct command *c)
+{
+	return c->fn == cmd_sandbox && jl_sandbox_exe_safe();
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = {.g = {.root = JL_DEFAULT_ROOT, .store = getenv("JAULA_STORE")},
@@ -190,7 +198,7 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : cli_fail(&err);
 	const struct command *c = next < argc ? find_command(argv[next]) : NULL;
 	/* Before anything else is opened: the sealed copy re-runs main. */
-	if (c && c->container_work && jl_selfexec_sealed(argc, argv, &err) < 0)
+	if (c && c->container_work && !sealed_unneeded(c) && jl_selfexec_sealed(argc, argv, &err) < 0)
 		return cli_fail(&err);
 	if (init_logging(&ctx, &err) < 0)
 		return cli_fail(&err);

@@ -5,6 +5,19 @@
 
 #include "net/net_internal.h"
 
+/* Links whose deletion a helper process finishes (deferred.c). */
+struct net_deferred {
+	char **names;
+	size_t n;
+	int *locks; /* the networks' locks, held by the helper until it is done */
+	size_t n_locks;
+};
+void net_deferred_add(struct net_deferred *d, const char *name);
+void net_deferred_hold(struct net_deferred *d, int lockfd);
+/* Start the helper (when there is something to delete), or delete in
+ * place if it cannot be started; then release d. */
+void net_deferred_finish(struct net_deferred *d, struct nl *nl);
+
 struct attach {
 	const char *id;
 	int netns_fd;
@@ -17,6 +30,7 @@ struct attach {
 	struct net_record rec;
 	bool made; /* a lease was taken: undo on failure */
 	bool ns_gone; /* detach of a dead container: its veth goes with its namespace */
+	struct net_deferred *defer; /* a live container's veths: deleted by a helper */
 	int parent_index; /* macvlan */
 	struct net_prefix parent_addr;
 	bool has_parent_addr;

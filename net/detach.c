@@ -12,12 +12,25 @@
 #include "runtime/log.h"
 #include "runtime/util.h"
 
+/* The container loses the network now; the link goes later (deferred.c). */
+static int cut_off(struct attach *x, const char *host_ifname, struct jl_err **err)
+{
+	int rc = nl_link_down(x->nl, host_ifname, err);
+	if (rc == -ENODEV)
+		return 0;
+	if (rc == 0)
+		net_deferred_add(x->defer, host_ifname);
+	return rc;
+}
+
 int net_undo_record(struct attach *x, const struct net_record *r, struct jl_err **err)
 {
 	int rc = nat_rules_delete(x->nat, r->comment, err);
 	/* The host end: deleting it takes the container's end too.  A
 	 * macvlan lives only in the container's namespace and goes with it. */
-	if (rc == 0 && r->host_ifname && !x->ns_gone)
+	if (rc == 0 && r->host_ifname && !x->ns_gone && x->defer)
+		rc = cut_off(x, r->host_ifname, err);
+	else if (rc == 0 && r->host_ifname && !x->ns_gone)
 		rc = nl_link_delete(x->nl, r->host_ifname, err);
 	if (rc == 0)
 		rc = net_port_release_all(&x->store, r->id, err);
@@ -83,8 +96,11 @@ static int detach_from(struct attach *x, struct jl_err **err)
 	struct net_record r;
 	int rc = net_record_read(x->netdir, x->id, &r, err);
 	if (rc == 0) {
+		size_t deferred = x->defer ? x->defer->n : 0;
 		rc = net_undo_record(x, &r, err);
 		net_record_free(&r);
+		if (x->defer && x->defer->n > deferred)
+			net_deferred_hold(x->defer, x->lockfd);
 	} else if (rc == -ENOENT) {
 		rc = net_lease_drop(x->netdir, x->id, err);
 	}
@@ -93,9 +109,12 @@ static int detach_from(struct attach *x, struct jl_err **err)
 	return rc;
 }
 
-static int detach(const char *store, const char *id, bool ns_gone, struct jl_err **err)
+static int detach(const char *store, const char *id, bool ns_gone, bool wait,
+		  struct jl_err **err)
 {
-	struct attach x = {.id = id, .netdir = -1, .lockfd = -1, .ns_gone = ns_gone};
+	struct net_deferred defer = {0};
+	struct attach x = {.id = id, .netdir = -1, .lockfd = -1, .ns_gone = ns_gone,
+			   .defer = wait ? NULL : &defer};
 	int rc = net_store_open(store, false, &x.store, err);
 	if (rc == -ENOENT)
 		return 0; /* no store, no networks: nothing attached */
@@ -116,6 +135,8 @@ static int detach(const char *store, const char *id, bool ns_gone, struct jl_err
 	x.net = NULL;
 	if (rc == 0)
 		rc = net_port_release_all(&x.store, id, err);
+	/* Also after a failure: what was cut off is deleted all the same. */
+	net_deferred_finish(&defer, x.nl);
 	net_network_list_free(all, n);
 	net_attach_release(&x);
 	return rc < 0 ? jl_err_wrap(err, "detach container \"%s\"", id) : 0;
@@ -123,7 +144,12 @@ static int detach(const char *store, const char *id, bool ns_gone, struct jl_err
 
 int net_detach(const char *store, const char *id, struct jl_err **err)
 {
-	return detach(store, id, false, err);
+	return detach(store, id, false, true, err);
+}
+
+int net_detach_nowait(const char *store, const char *id, struct jl_err **err)
+{
+	return detach(store, id, false, false, err);
 }
 
 /* Deleting a veth waits for RCU grace periods in the kernel (15-40 ms
@@ -134,5 +160,5 @@ int net_detach(const char *store, const char *id, struct jl_err **err)
  * still dying under the same name deletes it then (attach.c). */
 int net_detach_dead(const char *store, const char *id, struct jl_err **err)
 {
-	return detach(store, id, true, err);
+	return detach(store, id, true, true, err);
 }

@@ -146,6 +146,12 @@ void net_attachment_free(struct net_attachment *a);
  * Idempotent: nothing attached is success; works from the records alone,
  * so after a crash at any step too. */
 int net_detach(const char *store, const char *id, struct jl_err **err);
+/* The same, but returns as soon as the container is cut off (its veths
+ * down, rules, ports and leases gone): the veths are deleted by a detached
+ * helper that holds the networks' locks until then, because the kernel
+ * makes a deletion wait for RCU callbacks (net/deferred.c).  Forks: for a
+ * single-threaded caller. */
+int net_detach_nowait(const char *store, const char *id, struct jl_err **err);
 /* The same for a container whose network namespace is gone or going (it
  * has stopped and nothing else holds the namespace): its veth is left to
  * the kernel, which deletes it with the namespace, off the caller's path. */

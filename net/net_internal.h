@@ -193,6 +193,8 @@ struct nl_link {
 /* -ENODEV when there is no such link (no error set). */
 int nl_link_get(struct nl *n, const char *name, struct nl_link *out, struct jl_err **err);
 int nl_link_up(struct nl *n, int index, struct jl_err **err);
+/* By name; -ENODEV when there is no such link (no error set). */
+int nl_link_down(struct nl *n, const char *name, struct jl_err **err);
 /* Missing: success. */
 int nl_link_delete(struct nl *n, const char *name, struct jl_err **err);
 /* EEXIST is returned as -EEXIST with no error set by the creators. */

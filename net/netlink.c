@@ -147,6 +147,19 @@ int nl_link_up(struct nl *n, int index, struct jl_err **err)
 	return r < 0 ? jl_err_set(err, -r, "set link %d up", index) : 0;
 }
 
+int nl_link_down(struct nl *n, const char *name, struct jl_err **err)
+{
+	struct nlmsghdr *nlh = nl_msg(n, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_change = IFF_UP; /* and ifi_flags 0: down */
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	int r = nl_talk(n, nlh, NULL, NULL);
+	if (r == -ENODEV)
+		return r;
+	return r < 0 ? jl_err_set(err, -r, "set link \"%s\" down", name) : 0;
+}
+
 int nl_link_delete(struct nl *n, const char *name, struct jl_err **err)
 {
 	struct nlmsghdr *nlh = nl_msg(n, RTM_DELLINK, NLM_F_ACK);

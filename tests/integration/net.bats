@@ -145,6 +145,65 @@ teardown() {
 	detach fresh
 }
 
+@test "network disconnect: cut off at once, the veth deleted behind the network's lock; --wait waits" {
+	jn() { "$JAULA" --store "$STORE" network "$@"; }
+	ctr_new a
+	ns=/proc/$(ns_pid a)/ns/net
+	run jn connect bridge a --netns "$ns"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "eth0 10.87."* ]]
+	addr=${output#eth0 }
+	addr=${addr%%/*}
+	host=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^jv')
+	[ -n "$host" ]
+	jn disconnect a
+	# On return: a's rules, lease and record are gone, its host end is down
+	# (or already deleted), so the bridge no longer forwards to it.
+	! grep -rqw "$addr" "$STORE"
+	! nft list table inet jaula | grep -q 'comment "jaula ctr a"'
+	if state=$(ip -o link show "$host" 2>/dev/null); then
+		[[ "$state" != *"<"*UP*">"* ]] || { echo "still up: $state"; false; }
+	fi
+	# A second container takes eth0 in the same namespace at once (the
+	# next test stages a slow helper).
+	run jn connect bridge b --netns "$ns"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	in_ctr a ip -o addr show eth0 | grep -q 'inet 10\.87\.'
+	! ip -o link show "$host" 2>/dev/null
+	# --wait: the veth is gone when it returns.
+	jn disconnect --wait b
+	run in_ctr a ip -o link show eth0
+	[ "$status" -ne 0 ]
+	[ -z "$(ip -o link show | grep ' jv')" ]
+	assert_net_clean
+}
+
+@test "network disconnect: a slow helper keeps the network locked until a's veth is gone" {
+	jn() { "$JAULA" --store "$STORE" network "$@"; }
+	ctr_new a
+	ns=/proc/$(ns_pid a)/ns/net
+	jn connect bridge a --netns "$ns" >/dev/null
+	# Only the helper calls setsid: strace holds it there for 1.5 s, before
+	# it deletes anything, as a loaded machine might.
+	strace -f -qq -o /dev/null -e trace=setsid -e inject=setsid:delay_exit=1500000 \
+		"$JAULA" --store "$STORE" network disconnect a &
+	local tracer=$!
+	for i in $(seq 250); do
+		[ -z "$(ls "$STORE"/networks/bridge/attachments 2>/dev/null)" ] && break
+		sleep 0.02
+	done
+	[ -z "$(ls "$STORE"/networks/bridge/attachments)" ]
+	in_ctr a ip -o link show eth0 # the helper has not deleted it yet
+	# The attach waits for the lock, then finds eth0 free: without the lock
+	# it would meet a's eth0 ("exists already").
+	run jn connect bridge b --netns "$ns"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	wait "$tracer"
+	in_ctr a ip -o addr show eth0 | grep -q 'inet 10\.87\.'
+	jn disconnect --wait b
+	assert_net_clean
+}
+
 @test "names: hosts, resolv.conf without loopback resolvers (or --dns), hostname" {
 	printf 'nameserver 127.0.0.53\nnameserver 192.0.2.53\nnameserver ::1\nsearch example.org\noptions ndots:2\n' \
 		>"$BATS_TEST_TMPDIR/resolv.host"

@@ -76,8 +76,20 @@ check "layer 2: a does not reach c across the bridge (VLAN filter)" no_ping a "$
 check "layer 2: c does not reach a either" no_ping c "$(addr a)"
 check "layer 2: a reaches d across the bridge (same VLAN)" pings a "$(addr d)"
 
-for c in a b c d; do JN disconnect "$c" || not_ok "disconnect $c"; done
-check "no container port is left" sh -c '! ls /sys/class/net | grep -q ^jv'
+# --wait: the veths are gone on return; without it a helper deletes them
+# behind the network's lock, which `network rm` below waits for.
+for c in a b; do JN disconnect --wait "$c" || not_ok "disconnect --wait $c"; done
+check "disconnect --wait: only the ports of c and d are left" sh -c \
+	'[ "$(ls /sys/class/net | grep -c ^jv)" -eq 2 ]'
+for c in c d; do JN disconnect "$c" || not_ok "disconnect $c"; done
+ports_gone() {
+	for i in $(seq 100); do
+		ls /sys/class/net | grep -q ^jv || return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "no container port is left" ports_gone
 rm_keeps() { JN rm red && [ -e /sys/class/net/jaulav0.10 ]; }
 check "network rm red keeps jaulav0.10 for red2" rm_keeps
 rm_rest() { JN rm red2 && JN rm blue; }
