@@ -146,6 +146,11 @@ bool jl_id_valid(const char *id);
  * one (CVE-2019-5736: a container must never be able to write the runtime
  * binary through /proc/PID/exe).  Returns only on error or when not needed. */
 int jl_selfexec_sealed(int argc, char **argv, struct jl_err **err);
+/* Whether the binary we run from is out of reach of the host user uid:
+ * not its owner, no group or other write bit, no access ACL.  (Writing it
+ * needs that, whatever capabilities uid holds in a user namespace that
+ * does not map the owner.) */
+bool jl_selfexec_unwritable_by(uid_t uid);
 
 /* --- containers made from images (runtime/imagerun*.c) -------------------- */
 

@@ -57,6 +57,8 @@ struct jl_sandbox_result {
 
 /* Run the program and wait for it.  Returns 0 once it ran (its fate in
  * *res), < 0 when the sandbox could not be made. */
+/* Whether `jaula sandbox` may skip the sealed re-exec: see sandbox_opts.c. */
+bool jl_sandbox_exe_safe(void);
 int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *res,
 		   struct jl_err **err);
 void jl_sandbox_result_free(struct jl_sandbox_result *res);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runtime/container.h"
 #include "runtime/sandbox_internal.h"
 
 /* The host uid and gid of a sandbox that root starts: far above the ranges
@@ -256,6 +257,16 @@ int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct j
 	p->host_uid = root ? SBX_ROOT_HOST_ID : geteuid();
 	p->host_gid = root ? SBX_ROOT_HOST_ID : getegid();
 	return 0;
+}
+
+/* The sealed re-exec (selfexec.c) keeps a container from writing the
+ * runtime binary through /proc/PID/exe.  A sandbox's programs run as a host
+ * uid of their own (root's) or the caller's, with no capability over files
+ * of ids their user namespace does not map: when that uid cannot write the
+ * binary anyway, the re-exec (a tenth of a sandbox's start) buys nothing. */
+bool jl_sandbox_exe_safe(void)
+{
+	return jl_selfexec_unwritable_by(geteuid() == 0 ? SBX_ROOT_HOST_ID : geteuid());
 }
 
 void sbx_plan_free(struct sbx_plan *p)

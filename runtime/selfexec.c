@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "runtime/container.h"
@@ -82,6 +83,17 @@ static int make_copy(int exe, struct jl_err **err)
 		return jl_err_sys(err, "seal the runtime copy");
 	}
 	return fd;
+}
+
+bool jl_selfexec_unwritable_by(uid_t uid)
+{
+	struct stat st;
+	if (stat("/proc/self/exe", &st) < 0 || st.st_uid == uid || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return false;
+	/* An access ACL could grant it to uid all the same: then none must
+	 * be there. */
+	return getxattr("/proc/self/exe", "system.posix_acl_access", NULL, 0) < 0 &&
+	       errno == ENODATA;
 }
 
 int jl_selfexec_sealed(int argc, char **argv, struct jl_err **err)

@@ -307,6 +307,36 @@ PY
 	[ "$(cat /proc/sys/kernel/hostname)" = "$host_name" ]
 }
 
+@test "sandbox: no sealed re-exec when its uid cannot write jaula; one when it can, and jaula stays intact" {
+	local d="$WORK/bin" b pid exe i
+	mkdir -p "$d"
+	install -m 0755 "$JAULA" "$d/jaula-safe"  # root's, no group/other write
+	install -m 0777 "$JAULA" "$d/jaula-open"  # writable by the sandbox's uid
+	install -m 0755 "$JAULA" "$d/jaula-theirs" # owned by the sandbox's uid
+	chown 2000000000 "$d/jaula-theirs"
+	for b in safe open theirs; do
+		local before
+		before=$(sha256sum "$d/jaula-$b" | cut -d' ' -f1)
+		"$d/jaula-$b" sandbox --ro-bind "$HELPERS:/h" -- /bin/sh -c \
+			"$HOSTILE proc; echo done; sleep 5" >"$WORK/$b.out" 2>&1 &
+		pid=$!
+		HOST_PIDS+=("$pid")
+		for i in $(seq 250); do
+			grep -q '^done' "$WORK/$b.out" && break
+			sleep 0.02
+		done
+		exe=$(readlink "/proc/$pid/exe")
+		echo "$b: $exe"
+		kill -TERM "$pid"
+		# A sealed copy runs from a detached read-only mount: its path is "/".
+		if [ "$b" = safe ]; then [ "$exe" = "$d/jaula-$b" ]; else [ "$exe" = / ]; fi
+		wait "$pid" || true # the TERM's 143
+		grep -q "BLOCKED open /proc/1/exe w" "$WORK/$b.out"
+		! grep -q "ESCAPED open /proc/[0-9a-z]*/exe" "$WORK/$b.out"
+		[ "$(sha256sum "$d/jaula-$b" | cut -d' ' -f1)" = "$before" ]
+	done
+}
+
 @test "sandbox: an fd inherited from the caller is closed" {
 	run --separate-stderr sbx -- $HOSTILE fd 5 5>"$WORK/inherited"
 	assert_all_blocked 1
