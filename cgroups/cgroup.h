@@ -168,6 +168,10 @@ int cg_devices_attach(const struct cg_handle *h, const struct cg_bpf_prog *p,
 /* The same for a cgroup this process just created (nothing to replace). */
 int cg_devices_attach_new(const struct cg_handle *h, const struct cg_bpf_prog *p,
 			  struct jl_err **err);
+/* The two halves of that: load (the kernel's verifier and JIT) now, an
+ * fd; attach it later to a cgroup this process just created. */
+int cg_devices_load(const struct cg_bpf_prog *p, struct jl_err **err);
+int cg_devices_attach_loaded(const struct cg_handle *h, int fd, struct jl_err **err);
 
 /* --- statistics (stats.c) --- */
 

@@ -415,19 +415,27 @@ static int try_replace(const struct cg_handle *h, int fd, uint32_t old_id)
  * ones are detached.  In between both run and a device needs both to allow
  * it, so the container briefly gets the intersection of old and new rules,
  * never an unfiltered moment (a detach-then-attach order would open one). */
-int cg_devices_attach_new(const struct cg_handle *h, const struct cg_bpf_prog *p,
-			  struct jl_err **err)
+int cg_devices_load(const struct cg_bpf_prog *p, struct jl_err **err)
+{
+	return prog_load(p, err);
+}
+
+int cg_devices_attach_loaded(const struct cg_handle *h, int fd, struct jl_err **err)
 {
 	/* A cgroup made moments ago has no program to find or replace: one
-	 * load and one attach, no query (a container start's hot path). */
-	if (p->n == 0)
-		return 0;
-	cleanup_close int fd = prog_load(p, err);
-	if (fd < 0)
-		return fd;
+	 * attach, no query (a container start's hot path). */
 	if (prog_attach(h, fd, -1) < 0)
 		return jl_err_sys(err, "cgroup %s: attach device BPF program", h->path);
 	return 0;
+}
+
+int cg_devices_attach_new(const struct cg_handle *h, const struct cg_bpf_prog *p,
+			  struct jl_err **err)
+{
+	if (p->n == 0)
+		return 0;
+	cleanup_close int fd = prog_load(p, err);
+	return fd < 0 ? fd : cg_devices_attach_loaded(h, fd, err);
 }
 
 int cg_devices_attach(const struct cg_handle *h, const struct cg_bpf_prog *p,

@@ -37,6 +37,7 @@ struct jl_creator {
 	struct cg_sd_scope scope;
 	bool net_attached; /* org.jaula.net.network: detach on failure */
 	struct cg_bpf_prog devices;
+	int devices_fd; /* devices, loaded ahead of the attach; -1: not yet */
 
 	struct jl_init init;
 	int sync_fd; /* the runtime's end */

@@ -74,7 +74,8 @@ static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **er
 	s->lock = sbx_lock_take(dirfd, err);
 	if (s->lock < 0)
 		return jl_err_wrap(err, "\"%s\"", s->dir);
-	if (chmod(s->dir, 0711) < 0 || mkdirat(dirfd, "rootfs", 0755) < 0)
+	p->root_path = p->network ? NULL : sbx_skeleton(p);
+	if (chmod(s->dir, 0711) < 0 || (!p->root_path && mkdirat(dirfd, "rootfs", 0755) < 0))
 		return jl_err_sys(err, "prepare \"%s\"", s->dir);
 	int r = 0;
 	/* Before anything is made in the store: what reclaim reads. */
@@ -83,8 +84,9 @@ static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **er
 	if (r < 0)
 		return r;
 	cleanup_free char *rootfs = xasprintf("%s/rootfs", s->dir);
-	cleanup_close int rootfd = openat(dirfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
+	cleanup_close int rootfd =
+		p->root_path ? -1 : openat(dirfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!p->root_path && rootfd < 0)
 		return jl_err_sys(err, "open \"%s\"", rootfs);
 	s->store = p->store;
 	if (p->network) {
@@ -97,7 +99,7 @@ static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **er
 	}
 	if (r == 0 && p->from_image)
 		r = sbx_image_mount(&s->img, s->id, rootfs, p, err);
-	else if (r == 0)
+	else if (r == 0 && !p->root_path)
 		r = sbx_rootfs_prepare(rootfd, p, err);
 	if (r < 0)
 		return r;

@@ -42,6 +42,7 @@ struct sbx_plan {
 	char *store;     /* absolute: the image store (--image, --net), else NULL */
 	const char *network; /* --net: "bridge" or a network's name; NULL: loopback only */
 	char netns_path[40]; /* --net: the attached namespace, as the runtime opens it */
+	char *root_path; /* a shared root (sandbox_skeleton.c); NULL: the bundle's rootfs */
 };
 
 /* sandbox_opts.c: the flags' strings into a plan. */
@@ -60,6 +61,11 @@ int sbx_seccomp_profile(const char *file, const char *const *allow, size_t n_all
  * owns the directory: the sandbox's root could not). */
 void sbx_config_json(const struct sbx_plan *p, struct jl_buf *out);
 int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err);
+void sbx_rootfs_layout(struct jl_buf *out);
+
+/* sandbox_skeleton.c: the root shared by root's sandboxes without binds or
+ * an image (made on first use), or NULL: the sandbox makes its own. */
+char *sbx_skeleton(const struct sbx_plan *p);
 
 /* sandbox_watch.c: wait for the sandbox's pid 1 (pidfd) while enforcing
  * the wall clock and, over every process of the sandbox, memory, pids and

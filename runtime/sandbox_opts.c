@@ -281,5 +281,6 @@ void sbx_plan_free(struct sbx_plan *p)
 	free(p->env);
 	free(p->seccomp);
 	free(p->store);
+	free(p->root_path);
 	memset(p, 0, sizeof(*p));
 }

@@ -249,7 +249,7 @@ void sbx_config_json(const struct sbx_plan *p, struct jl_buf *out)
 	write_process(&w, p);
 	jl_jw_key(&w, "root");
 	jl_jw_begin_object(&w);
-	jl_jw_kv_str(&w, "path", "rootfs");
+	jl_jw_kv_str(&w, "path", p->root_path ? p->root_path : "rootfs");
 	jl_jw_kv_bool(&w, "readonly", true);
 	jl_jw_end_object(&w);
 	jl_jw_kv_str(&w, "hostname", "sandbox");
@@ -318,4 +318,25 @@ int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err
 	for (size_t i = 0; r == 0 && i < p->n_binds; i++)
 		r = make_mount_point(rootfd, p->binds[i].destination, p->binds[i].is_dir, err);
 	return r;
+}
+
+/* What sbx_rootfs_prepare makes of the host's tree with no binds and no
+ * image, one line per entry: the key of a shared root (sandbox_skeleton.c).
+ * A host whose /bin turns from a link into a directory gets a new key. */
+void sbx_rootfs_layout(struct jl_buf *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(own_dirs); i++)
+		jl_buf_printf(out, "d /%s\n", own_dirs[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(top_links[i], target, sizeof(target) - 1);
+		if (n >= 0)
+			jl_buf_printf(out, "l %s %.*s\n", top_links[i], (int)n, target);
+		else if (host_is_dir(top_links[i]))
+			jl_buf_printf(out, "d %s\n", top_links[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
+		if (host_exists(etc_files[i]))
+			jl_buf_printf(out, "%c %s\n", host_is_dir(etc_files[i]) ? 'd' : 'f',
+				      etc_files[i]);
 }

@@ -337,6 +337,39 @@ PY
 	done
 }
 
+@test "sandbox: root's sandboxes without binds share a root no sandbox can write; a tampered one is not used" {
+	local probe='grep -E "^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / " /proc/self/mountinfo'
+	run --separate-stderr "$JAULA" sandbox -- /bin/sh -c "$probe"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	local skel
+	skel=/run/$(grep -o 'jaula-sbxroot-[0-9a-f]*' <<<"$output")
+	[ "$skel" != /run/ ]
+	[ "$(stat -c '%u %a' "$skel")" = "0 755" ]
+	local tree
+	tree=$(cd "$skel" && find . -printf '%p %y %u %m %l\n' | sort)
+	# The next one takes the same; one with a bind has a root of its own.
+	run --separate-stderr "$JAULA" sandbox -- /bin/sh -c "$probe"
+	[[ "$output" == *"${skel#/run/}"* ]]
+	run --separate-stderr sbx -- /bin/sh -c "$probe"
+	[[ "$output" != *jaula-sbxroot-* ]]
+	[[ "$output" == *jaula-sandbox-*/rootfs* ]]
+	# Through a writable bind of /run, a sandbox (an unmapped host uid)
+	# can add nothing for the next one: no ld.so.preload, no new entry.
+	run --separate-stderr "$JAULA" sandbox --bind /run:/hostrun -- /bin/sh -c \
+		"echo /x.so >/hostrun/${skel#/run/}/etc/ld.so.preload; mkdir /hostrun/${skel#/run/}/x;
+		 rm -rf /hostrun/${skel#/run/}/usr; echo tried"
+	echo "$output $stderr"
+	[[ "$output" == tried ]]
+	[ "$(cd "$skel" && find . -printf '%p %y %u %m %l\n' | sort)" = "$tree" ]
+	# Writable by others (tampered with, or not ours): a tree of its own.
+	chmod 0777 "$skel"
+	run --separate-stderr "$JAULA" sandbox -- /bin/sh -c "$probe"
+	chmod 0755 "$skel"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *jaula-sbxroot-* ]]
+}
+
 @test "sandbox: an fd inherited from the caller is closed" {
 	run --separate-stderr sbx -- $HOSTILE fd 5 5>"$WORK/inherited"
 	assert_all_blocked 1
