@@ -112,6 +112,7 @@ static int attach_devices(struct jl_creator *c, struct jl_err **err)
 	int r = c->devices_fd >= 0 ? cg_devices_attach_loaded(&c->cg, c->devices_fd, err)
 		: c->cg.fresh	   ? cg_devices_attach_new(&c->cg, &c->devices, err)
 				   : cg_devices_attach(&c->cg, &c->devices, err);
+	closep(&c->devices_fd); /* the cgroup holds the program now */
 	return r < 0 ? jl_err_wrap(err, "config.json: linux.resources.devices") : 0;
 }
 
