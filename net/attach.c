@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include "net/attach_internal.h"
 #include "runtime/log.h"
@@ -225,6 +226,10 @@ static int take_lease(struct attach *x, struct jl_err **err)
 				   x->net->name, x->net->subnet);
 	if (rc == 0)
 		fill_record(&x->rec, x->id, x->net, &x->addrs, &ip);
+	struct stat st;
+	if (rc == 0 && fstat(x->netns_fd, &st) == 0)
+		x->rec.netns = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
+					 (unsigned long long)st.st_ino);
 	return rc;
 }
 

@@ -23,15 +23,33 @@ static int cut_off(struct attach *x, const char *host_ifname, struct jl_err **er
 	return rc;
 }
 
+/* A macvlan lives only in the container's namespace: a live one's is
+ * deleted from in there (a gone one's went with it).  Only a link of that
+ * name that is still a macvlan: the container may have made its own since. */
+static int delete_inside(const struct net_record *r, struct jl_err **err)
+{
+	cleanup_close int ns = -1;
+	if (net_netns_find(r->netns, &ns) < 0)
+		return 0;
+	struct nl *in = NULL;
+	int rc = nl_open(&in, ns, err);
+	struct nl_link l;
+	if (rc == 0 && nl_link_get(in, r->ifname, &l, NULL) == 0 && !strcmp(l.kind, "macvlan"))
+		rc = nl_link_delete(in, r->ifname, err);
+	nl_close(in);
+	return rc < 0 ? jl_err_wrap(err, "inside the container") : 0;
+}
+
 int net_undo_record(struct attach *x, const struct net_record *r, struct jl_err **err)
 {
 	int rc = nat_rules_delete(x->nat, r->comment, err);
-	/* The host end: deleting it takes the container's end too.  A
-	 * macvlan lives only in the container's namespace and goes with it. */
+	/* The host end: deleting it takes the container's end too. */
 	if (rc == 0 && r->host_ifname && !x->ns_gone && x->defer)
 		rc = cut_off(x, r->host_ifname, err);
 	else if (rc == 0 && r->host_ifname && !x->ns_gone)
 		rc = nl_link_delete(x->nl, r->host_ifname, err);
+	else if (rc == 0 && !r->host_ifname && r->netns && !x->ns_gone)
+		rc = delete_inside(r, err);
 	if (rc == 0)
 		rc = net_port_release_all(&x->store, r->id, err);
 	if (rc == 0)

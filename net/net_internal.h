@@ -149,9 +149,14 @@ struct net_record {
 	struct net_port *ports;
 	size_t n_ports;
 	char *comment; /* the rules' comment */
+	char *netns;   /* "DEV:INO" of the container's namespace: a live macvlan's detach finds it */
 };
 
 void net_record_json(struct jl_json_writer *w, const struct net_record *r);
+/* netns_find.c: the namespace a record's netns names, opened (O_CLOEXEC)
+ * through a process in it; -ENOENT when none is (it is gone, or only a bind
+ * mount holds it). */
+int net_netns_find(const char *identity, int *fd);
 int net_record_write(int netdir, const struct net_record *r, struct jl_err **err);
 /* ENOENT with no error set when there is none. */
 int net_record_read(int netdir, const char *id, struct net_record *r, struct jl_err **err);

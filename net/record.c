@@ -58,6 +58,8 @@ void net_record_json(struct jl_json_writer *w, const struct net_record *r)
 	jl_jw_kv_int(w, "prefix6", r->prefix6);
 	jl_jw_kv_str(w, "gateway6", r->gateway6);
 	jl_jw_kv_str(w, "comment", r->comment);
+	if (r->netns)
+		jl_jw_kv_str(w, "netns", r->netns);
 	write_ports(w, r);
 	jl_jw_end_object(w);
 }
@@ -123,6 +125,7 @@ int net_record_read(int netdir, const char *id, struct net_record *r, struct jl_
 	r->prefix6 = net_json_int(v, "prefix6", 0);
 	r->gateway6 = net_json_str(v, "gateway6");
 	r->comment = net_json_str(v, "comment");
+	r->netns = net_json_str(v, "netns");
 	read_ports(jl_json_get(v, "ports"), r);
 	jl_json_free(v);
 	if (!r->id || !r->network || !r->comment) {
@@ -147,7 +150,7 @@ void net_record_free(struct net_record *r)
 {
 	char **strs[] = {&r->id,	&r->network,  &r->driver,  &r->host_ifname,
 			 &r->ifname,	&r->mac,      &r->address, &r->gateway,
-			 &r->address6, &r->gateway6, &r->comment};
+			 &r->address6, &r->gateway6, &r->comment, &r->netns};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;

@@ -151,7 +151,20 @@ unreachable() {
 	run attach a --network macvlan:up0 -p 80:80
 	[ "$status" -ne 0 ]
 	detach a
+	# a live container's macvlan is deleted from inside its namespace
+	run in_ctr a ip -o link show eth0
+	[ "$status" -ne 0 ]
+	# a link the container made itself under that name is left alone
+	in_ctr b ip link del eth0
+	in_ctr b ip link add eth0 type veth peer name eth8
 	detach b
+	in_ctr b ip -o link show eth0
+	in_ctr b ip link del eth0
+	# the CLI's disconnect too (a macvlan is deleted in place)
+	attach a --network macvlan:up0 >/dev/null
+	"$JAULA" --store "$STORE" network disconnect a
+	run in_ctr a ip -o link show eth0
+	[ "$status" -ne 0 ]
 	assert_net_clean "$a"
 	jnet create lan --macvlan up0 --subnet 192.0.2.0/25 --gateway 192.0.2.2 2>&1 |
 		grep -q 'overlaps network "macvlan-up0"'
