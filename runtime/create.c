@@ -53,8 +53,10 @@ static int load_config(struct jl_creator *c, struct jl_err **err)
 	 * of hooks are the bundle's. */
 	if (chdir(c->bundle) < 0)
 		return jl_err_sys(err, "chdir to bundle \"%s\"", c->bundle);
-	int r = jl_read_file_at(AT_FDCWD, "config.json", SPEC_MAX_BYTES, &c->config_text,
-				&c->config_len, err);
+	int r = 0;
+	if (!c->config_text)
+		r = jl_read_file_at(AT_FDCWD, "config.json", SPEC_MAX_BYTES, &c->config_text,
+				    &c->config_len, err);
 	if (r < 0)
 		return jl_err_wrap(err, "bundle \"%s\"", c->bundle);
 	r = spec_parse(c->config_text, c->config_len, "config.json", &c->spec, err);
@@ -296,6 +298,9 @@ static int prepare_notify(struct jl_creator *c, struct jl_err **err)
 		if (!jl_str_has_prefix(env[n], "NOTIFY_SOCKET="))
 			env[k++] = env[n];
 	env[k] = NULL;
+	/* An ephemeral container has no state directory to hold a socket. */
+	if (c->ephemeral)
+		return 0;
 	char *dir = NULL;
 	int r = jl_notify_prepare(c->dirfd, c->g->root, c->o->id, &dir, err);
 	if (r == 0)
@@ -507,7 +512,7 @@ static int record_intent(struct jl_creator *c, struct jl_err **err)
 	for (int k = 0; k < SPEC_HOOK__COUNT; k++)
 		if (c->spec->hooks[k].n)
 			s->hooks_mask |= 1u << k;
-	return jl_state_write(c->dirfd, s, err);
+	return c->ephemeral ? 0 : jl_state_write(c->dirfd, s, err);
 }
 
 static void fill_state(struct jl_creator *c)
@@ -595,6 +600,8 @@ static int await_ready(struct jl_creator *c, struct jl_err **err)
  * builds its root, off the critical path. */
 static int record_config(struct jl_creator *c, struct jl_err **err)
 {
+	if (c->ephemeral)
+		return 0;
 	int r = jl_write_atomic_at(c->dirfd, JL_CONFIG_COPY, c->config_text, c->config_len, 0600,
 				   err);
 	if (r == 0 && c->init.has_seccomp)
@@ -604,7 +611,7 @@ static int record_config(struct jl_creator *c, struct jl_err **err)
 
 static int record_state(struct jl_creator *c, struct jl_err **err)
 {
-	int r = jl_state_write(c->dirfd, &c->state, err);
+	int r = c->ephemeral ? 0 : jl_state_write(c->dirfd, &c->state, err);
 	if (r == 0 && c->pid_file)
 		r = jl_write_pid_file(c->pid_file, c->pid, err);
 	return r;
@@ -689,10 +696,12 @@ int jl_creator_create(struct jl_creator *c, struct jl_err **err)
 	int r = load_config(c, err);
 	if (r < 0)
 		return r;
-	c->dirfd = jl_state_dir_create(c->g->root, c->o->id, err);
-	if (c->dirfd < 0)
-		return c->dirfd;
-	c->dir_created = true;
+	if (!c->ephemeral) {
+		c->dirfd = jl_state_dir_create(c->g->root, c->o->id, err);
+		if (c->dirfd < 0)
+			return c->dirfd;
+		c->dir_created = true;
+	}
 	r = create_steps(c, err);
 	if (r < 0) {
 		explain_death(c, err);

@@ -16,6 +16,11 @@ struct jl_creator {
 	const struct jl_global *g;
 	const struct jl_create_opts *o;
 	bool run_mode;
+	/* The sandbox's container, which nothing else can name: no state
+	 * directory is made (no state.json, no config or seccomp copies for an
+	 * exec or delete that cannot come), and config_text is set by the
+	 * caller instead of read from the bundle (freed here either way). */
+	bool ephemeral;
 
 	char *bundle; /* absolute */
 	char *pid_file, *console_socket; /* made absolute before chdir(bundle) */

@@ -1,51 +1,225 @@
 #include "runtime/json.h"
 
+#include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
 /* --- reading -------------------------------------------------------------- */
 
+/* A parsed document is one allocation of nodes, strings and member arrays
+ * (an arena), not a malloc per value as yajl's own tree makes: a config
+ * with a seccomp profile is thousands of values, and every page a process
+ * touches before its clone is a fault there and a copy-on-write fault
+ * after.  yajl still does the lexing, the UTF-8 checks and the unescaping;
+ * its callbacks build the tree here.  Members wait on one stack until
+ * their container closes, then move to an array of the exact size. */
+struct jl_json_node {
+	enum jl_json_type type;
+	size_t len;                   /* an array's or object's members */
+	const char *text;             /* a string's value, a number's literal */
+	const char **keys;            /* an object's, len of them */
+	struct jl_json_node **values; /* an array's or object's, len */
+};
+
+#define DOC_MAGIC 0x6a736f6eu /* "json": jl_json_free takes roots only */
+
+struct jl_json_doc {
+	struct jl_arena arena;
+	unsigned magic;
+	struct jl_json_node root;
+};
+
+struct member {
+	const char *key;
+	struct jl_json_node *value;
+};
+
+struct builder {
+	struct jl_json_doc *doc;
+	bool have_root;
+	struct member *members; /* of every open container, innermost last */
+	size_t n, cap;
+	size_t *open; /* where each open container's members start */
+	struct jl_json_node **open_node;
+	size_t depth, open_cap;
+	const char *key; /* the key of the next value, in an object */
+};
+
+static struct jl_json_node *add(struct builder *b, enum jl_json_type t)
+{
+	struct jl_json_node *v;
+	if (!b->have_root) {
+		b->have_root = true;
+		v = &b->doc->root;
+	} else {
+		v = jl_arena_alloc(&b->doc->arena, sizeof(*v));
+		if (b->n == b->cap) {
+			b->cap = b->cap ? 2 * b->cap : 64;
+			b->members = xrealloc(b->members, b->cap * sizeof(*b->members));
+		}
+		b->members[b->n++] = (struct member){b->key, v};
+		b->key = NULL;
+	}
+	v->type = t;
+	return v;
+}
+
+static char *arena_strndup(struct jl_arena *a, const unsigned char *s, size_t len)
+{
+	char *p = jl_arena_alloc(a, len + 1); /* zeroed: NUL-terminated */
+	memcpy(p, s, len);
+	return p;
+}
+
+static int on_null(void *ctx)
+{
+	add(ctx, JL_JSON_NULL);
+	return 1;
+}
+
+static int on_boolean(void *ctx, int v)
+{
+	add(ctx, v ? JL_JSON_TRUE : JL_JSON_FALSE);
+	return 1;
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+	struct builder *b = ctx;
+	struct jl_json_node *v = add(b, JL_JSON_NUMBER);
+	v->text = arena_strndup(&b->doc->arena, (const unsigned char *)s, len);
+	return 1;
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct builder *b = ctx;
+	struct jl_json_node *v = add(b, JL_JSON_STRING);
+	v->text = arena_strndup(&b->doc->arena, s, len);
+	return 1;
+}
+
+static int on_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct builder *b = ctx;
+	b->key = arena_strndup(&b->doc->arena, s, len);
+	return 1;
+}
+
+static int on_start(struct builder *b, enum jl_json_type t)
+{
+	struct jl_json_node *v = add(b, t);
+	if (b->depth == b->open_cap) {
+		b->open_cap = b->open_cap ? 2 * b->open_cap : 16;
+		b->open = xrealloc(b->open, b->open_cap * sizeof(*b->open));
+		b->open_node = xrealloc(b->open_node, b->open_cap * sizeof(*b->open_node));
+	}
+	b->open[b->depth] = b->n;
+	b->open_node[b->depth++] = v;
+	return 1;
+}
+
+static int on_end(struct builder *b)
+{
+	struct jl_json_node *v = b->open_node[--b->depth];
+	size_t start = b->open[b->depth];
+	v->len = b->n - start;
+	v->values = jl_arena_alloc(&b->doc->arena, v->len * sizeof(*v->values));
+	if (v->type == JL_JSON_OBJECT)
+		v->keys = jl_arena_alloc(&b->doc->arena, v->len * sizeof(*v->keys));
+	for (size_t i = 0; i < v->len; i++) {
+		v->values[i] = b->members[start + i].value;
+		if (v->keys)
+			v->keys[i] = b->members[start + i].key;
+	}
+	b->n = start;
+	return 1;
+}
+
+static int on_start_map(void *ctx)
+{
+	return on_start(ctx, JL_JSON_OBJECT);
+}
+
+static int on_start_array(void *ctx)
+{
+	return on_start(ctx, JL_JSON_ARRAY);
+}
+
+static int on_end_any(void *ctx)
+{
+	return on_end(ctx);
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_null = on_null,
+	.yajl_boolean = on_boolean,
+	.yajl_number = on_number,
+	.yajl_string = on_string,
+	.yajl_start_map = on_start_map,
+	.yajl_map_key = on_key,
+	.yajl_end_map = on_end_any,
+	.yajl_start_array = on_start_array,
+	.yajl_end_array = on_end_any,
+};
+
+/* yajl's message spans lines and repeats the input: line one. */
+static int syntax_error(yajl_handle h, const char *text, size_t len, const char *name,
+			struct jl_err **err)
+{
+	unsigned char *m = yajl_get_error(h, 1, (const unsigned char *)text, len);
+	char *msg = m ? (char *)m : NULL;
+	char *nl = msg ? strchr(msg, '\n') : NULL;
+	if (nl)
+		*nl = '\0';
+	int r = jl_err_set(err, 0, "%s: invalid JSON: %s", name,
+			   msg && *msg ? msg : "parse error");
+	if (m)
+		yajl_free_error(h, m);
+	return r;
+}
+
 int jl_json_parse(const char *text, const char *name, jl_json_val *out, struct jl_err **err)
 {
-	char msg[256] = "";
-	yajl_val v = yajl_tree_parse(text, msg, sizeof(msg));
-	if (!v) {
-		/* yajl's message spans lines and repeats the input; keep line one. */
-		char *nl = strchr(msg, '\n');
-		if (nl)
-			*nl = '\0';
-		return jl_err_set(err, 0, "%s: invalid JSON: %s", name, *msg ? msg : "parse error");
+	size_t len = strlen(text);
+	struct builder b = {.doc = xcalloc(1, sizeof(*b.doc))};
+	b.doc->magic = DOC_MAGIC;
+	yajl_handle h = yajl_alloc(&callbacks, NULL, &b);
+	if (!h)
+		jl_die_oom();
+	/* As yajl's own tree parser did: OCI configs in the wild carry them. */
+	yajl_config(h, yajl_allow_comments, 1);
+	int r = 0;
+	if (yajl_parse(h, (const unsigned char *)text, len) != yajl_status_ok ||
+	    yajl_complete_parse(h) != yajl_status_ok)
+		r = syntax_error(h, text, len, name, err);
+	yajl_free(h);
+	free(b.members);
+	free(b.open);
+	free(b.open_node);
+	if (r < 0) {
+		jl_json_free(&b.doc->root);
+		return r;
 	}
-	*out = v;
+	*out = &b.doc->root;
 	return 0;
 }
 
 void jl_json_free(jl_json_val v)
 {
-	if (v)
-		yajl_tree_free(v);
+	if (!v)
+		return;
+	struct jl_json_doc *d =
+		(struct jl_json_doc *)(void *)((char *)v - offsetof(struct jl_json_doc, root));
+	if (d->magic != DOC_MAGIC)
+		abort(); /* not a root: a member lives and dies with its document */
+	jl_arena_free(&d->arena);
+	free(d);
 }
 
 enum jl_json_type jl_json_type(jl_json_val v)
 {
-	if (!v)
-		return JL_JSON_NONE;
-	switch (v->type) {
-	case yajl_t_string:
-		return JL_JSON_STRING;
-	case yajl_t_number:
-		return JL_JSON_NUMBER;
-	case yajl_t_object:
-		return JL_JSON_OBJECT;
-	case yajl_t_array:
-		return JL_JSON_ARRAY;
-	case yajl_t_true:
-		return JL_JSON_TRUE;
-	case yajl_t_false:
-		return JL_JSON_FALSE;
-	default:
-		return JL_JSON_NULL;
-	}
+	return v ? v->type : JL_JSON_NONE;
 }
 
 const char *jl_json_type_name(enum jl_json_type t)
@@ -57,47 +231,43 @@ const char *jl_json_type_name(enum jl_json_type t)
 
 jl_json_val jl_json_get(jl_json_val obj, const char *key)
 {
-	if (!YAJL_IS_OBJECT(obj))
+	if (!obj || obj->type != JL_JSON_OBJECT)
 		return NULL;
 	/* Last one wins on duplicate keys, as in most JSON decoders (Go's too). */
-	for (size_t i = obj->u.object.len; i-- > 0;)
-		if (!strcmp(obj->u.object.keys[i], key))
-			return obj->u.object.values[i];
+	for (size_t i = obj->len; i-- > 0;)
+		if (!strcmp(obj->keys[i], key))
+			return obj->values[i];
 	return NULL;
 }
 
 size_t jl_json_len(jl_json_val v)
 {
-	if (YAJL_IS_ARRAY(v))
-		return v->u.array.len;
-	if (YAJL_IS_OBJECT(v))
-		return v->u.object.len;
-	return 0;
+	return v && (v->type == JL_JSON_ARRAY || v->type == JL_JSON_OBJECT) ? v->len : 0;
 }
 
 jl_json_val jl_json_at(jl_json_val arr, size_t i)
 {
-	return YAJL_IS_ARRAY(arr) && i < arr->u.array.len ? arr->u.array.values[i] : NULL;
+	return arr && arr->type == JL_JSON_ARRAY && i < arr->len ? arr->values[i] : NULL;
 }
 
 const char *jl_json_key_at(jl_json_val obj, size_t i)
 {
-	return YAJL_IS_OBJECT(obj) && i < obj->u.object.len ? obj->u.object.keys[i] : NULL;
+	return obj && obj->type == JL_JSON_OBJECT && i < obj->len ? obj->keys[i] : NULL;
 }
 
 jl_json_val jl_json_value_at(jl_json_val obj, size_t i)
 {
-	return YAJL_IS_OBJECT(obj) && i < obj->u.object.len ? obj->u.object.values[i] : NULL;
+	return obj && obj->type == JL_JSON_OBJECT && i < obj->len ? obj->values[i] : NULL;
 }
 
 const char *jl_json_string(jl_json_val v)
 {
-	return YAJL_IS_STRING(v) ? v->u.string : NULL;
+	return v && v->type == JL_JSON_STRING ? v->text : NULL;
 }
 
 const char *jl_json_number_text(jl_json_val v)
 {
-	return YAJL_IS_NUMBER(v) ? v->u.number.r : NULL;
+	return v && v->type == JL_JSON_NUMBER ? v->text : NULL;
 }
 
 /* --- writing -------------------------------------------------------------- */

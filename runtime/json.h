@@ -1,4 +1,4 @@
-/* JSON for every room: a yajl-backed reader with typed accessors that report
+/* JSON for every room: a reader (yajl's parser, our own tree) with typed accessors that report
  * errors by JSON path, and a small streaming writer that escapes correctly.
  * yajl itself is only included by json.c and spec.c. */
 #ifndef JAULA_JSON_H
@@ -13,7 +13,7 @@
 
 /* --- reading -------------------------------------------------------------- */
 
-typedef struct yajl_val_s *jl_json_val; /* a node of a parsed document */
+typedef struct jl_json_node *jl_json_val; /* a node of a parsed document */
 
 /* Parse text; on a syntax error the message starts with `name` (the file).
  * The returned tree is freed with jl_json_free(). */

@@ -1,7 +1,8 @@
-/* `jaula sandbox`, end to end: a private temporary bundle (a rootfs of
- * mount points and the config of sandbox_spec.c) and a private state root,
- * the container created and released as `run` does it, the watchdog until
- * pid 1 exits, then nothing left behind.  The sandbox being a container of
+/* `jaula sandbox`, end to end: a root (shared, or a temporary rootfs of
+ * mount points), the config of sandbox_spec.c in memory, an ephemeral
+ * container (no state directory: nothing else can name it) created and
+ * released as `run` does it, the watchdog until pid 1 exits, then nothing
+ * left behind.  The sandbox being a container of
  * its own pid namespace, its pid 1 dying takes every process with it: no
  * daemonized grandchild outlives the verdict. */
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,13 +24,13 @@
 #include "runtime/sync.h"
 
 struct sandbox {
-	char *dir;   /* the temporary directory: bundle and state root */
-	char *state; /* dir/state */
-	int lock; /* held for the sandbox's life: see sandbox_reclaim.c */
+	char *dir; /* the temporary directory, or NULL: none was needed */
+	int lock;  /* held for the sandbox's life: see sandbox_reclaim.c */
 	char id[48];
 	struct jl_global g;
 	struct jl_create_opts opts;
 	struct jl_creator c;
+	struct jl_buf config; /* config.json's text, handed to the creator */
 	bool created;
 	struct sbx_image img; /* --image */
 	const char *store;    /* the plan's, absolute: --image, --net */
@@ -38,7 +40,7 @@ struct sandbox {
 	bool mask_saved;
 };
 
-/* Where the temporary bundle goes.  Root's sandbox runs as an unmapped
+/* Where the temporary directory goes.  Root's sandbox runs as an unmapped
  * host id that must walk down to its rootfs, which a 0700 directory on the
  * way (a TMPDIR below a private home, bats' test directories) would stop:
  * so /run, root's own and world-searchable.  An ordinary user's sandbox
@@ -53,9 +55,44 @@ static const char *bundle_parent(void)
 	return tmp && tmp[0] == '/' ? tmp : "/tmp";
 }
 
-/* The bundle: mode 0711 so the sandbox's root (an unprivileged host id
+/* The cgroup holds the limits where cgroup v2 has the controllers, and the
+ * device filter.  With no limits to hold and nothing of the caller's in the
+ * root, that filter has nothing to deny: the root's only device nodes are
+ * the six bound from the host's /dev and a devpts of its own, and in a user
+ * namespace no other can be made (mknod of a device needs CAP_MKNOD in the
+ * initial namespace) or opened on the new mounts (the kernel makes them
+ * nodev).  Binds and images can bring nodes: they keep the filter. */
+static bool wants_cgroup(const struct sbx_plan *p)
+{
+	return geteuid() == 0 && (p->cgroup_limits || p->n_binds > 0 || p->from_image);
+}
+
+/* A directory is only needed for what a killed sandbox leaves for the next
+ * to reclaim (sandbox_reclaim.c: a rootfs, a cgroup, the store's records).
+ * Root's plain sandbox, on the shared root and with no limits in a cgroup,
+ * has none: it makes nothing on disk at all. */
+static bool wants_dir(const struct sbx_plan *p)
+{
+	return !p->root_path || p->store || wants_cgroup(p);
+}
+
+/* The name of a sandbox without a directory: as random as mkdtemp's. */
+static int random_id(struct sandbox *s, struct jl_err **err)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char b[6];
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return jl_err_sys(err, "getrandom");
+	char *o = s->id + sprintf(s->id, "sandbox-");
+	for (size_t i = 0; i < sizeof(b); i++)
+		*o++ = set[b[i] % (sizeof(set) - 1)];
+	*o = 0;
+	return 0;
+}
+
+/* The directory: mode 0711 so the sandbox's root (an unprivileged host id
  * when we are root) can reach its rootfs, and nothing can be listed. */
-static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **err)
+static int make_dir(struct sandbox *s, const struct sbx_plan *p, int *dirfd, struct jl_err **err)
 {
 	const char *parent = bundle_parent();
 	s->dir = xasprintf("%s/" SBX_DIR_PREFIX "XXXXXX", parent);
@@ -67,23 +104,31 @@ static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **er
 	/* The directory's random part names the container (and its cgroup):
 	 * unique while the directory exists, unlike our pid. */
 	snprintf(s->id, sizeof(s->id), "sandbox-%s", strrchr(s->dir, '-') + 1);
-	s->state = xasprintf("%s/state", s->dir);
-	cleanup_close int dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
+	*dirfd = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
 		return jl_err_sys(err, "open \"%s\"", s->dir);
-	s->lock = sbx_lock_take(dirfd, err);
+	s->lock = sbx_lock_take(*dirfd, err);
 	if (s->lock < 0)
 		return jl_err_wrap(err, "\"%s\"", s->dir);
-	p->root_path = p->network ? NULL : sbx_skeleton(p);
-	if (chmod(s->dir, 0711) < 0 || (!p->root_path && mkdirat(dirfd, "rootfs", 0755) < 0))
+	if (chmod(s->dir, 0711) < 0 || (!p->root_path && mkdirat(*dirfd, "rootfs", 0755) < 0))
 		return jl_err_sys(err, "prepare \"%s\"", s->dir);
-	int r = 0;
 	/* Before anything is made in the store: what reclaim reads. */
 	if (p->store)
-		r = jl_write_atomic_at(dirfd, SBX_STORE_FILE, p->store, strlen(p->store), 0600, err);
+		return jl_write_atomic_at(*dirfd, SBX_STORE_FILE, p->store, strlen(p->store), 0600,
+					  err);
+	return 0;
+}
+
+/* The sandbox's root (the shared one, a rootfs of mount points, or an
+ * image's), its network, and its config, kept in memory for the creator. */
+static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **err)
+{
+	p->root_path = p->network ? NULL : sbx_skeleton(p);
+	cleanup_close int dirfd = -1;
+	int r = wants_dir(p) ? make_dir(s, p, &dirfd, err) : random_id(s, err);
 	if (r < 0)
 		return r;
-	cleanup_free char *rootfs = xasprintf("%s/rootfs", s->dir);
+	cleanup_free char *rootfs = s->dir ? xasprintf("%s/rootfs", s->dir) : NULL;
 	cleanup_close int rootfd =
 		p->root_path ? -1 : openat(dirfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (!p->root_path && rootfd < 0)
@@ -101,13 +146,8 @@ static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **er
 		r = sbx_image_mount(&s->img, s->id, rootfs, p, err);
 	else if (r == 0 && !p->root_path)
 		r = sbx_rootfs_prepare(rootfd, p, err);
-	if (r < 0)
-		return r;
-	struct jl_buf b = {0};
-	sbx_config_json(p, &b);
-	/* 0600: it holds the caller's environment, and /run is listable. */
-	r = jl_write_atomic_at(dirfd, "config.json", b.data, b.len, 0600, err);
-	jl_buf_free(&b);
+	if (r == 0)
+		sbx_config_json(p, &s->config);
 	return r;
 }
 
@@ -170,11 +210,15 @@ static void judge_cgroup(struct sandbox *s, const struct sbx_plan *p,
 	res->reason = xasprintf("memory limit %s exceeded", size);
 }
 
-static int create(struct sandbox *s, struct jl_err **err)
+static int create(struct sandbox *s, const struct sbx_plan *p, struct jl_err **err)
 {
-	s->g = (struct jl_global){.root = s->state, .cgroup_disabled = geteuid() != 0};
-	s->opts = (struct jl_create_opts){.id = s->id, .bundle = s->dir};
-	s->c = (struct jl_creator){.g = &s->g, .o = &s->opts, .run_mode = true};
+	/* Nothing below g.root is made: the container is ephemeral. */
+	s->g = (struct jl_global){.root = s->dir ? s->dir : p->root_path,
+				  .cgroup_disabled = !wants_cgroup(p)};
+	s->opts = (struct jl_create_opts){.id = s->id, .bundle = s->dir ? s->dir : p->root_path};
+	s->c = (struct jl_creator){.g = &s->g, .o = &s->opts, .run_mode = true, .ephemeral = true};
+	s->c.config_len = s->config.len;
+	s->c.config_text = jl_buf_steal(&s->config);
 	s->c.init.reaper = true;
 	/* As run does: a signal during the start must reach the program (the
 	 * watchdog forwards it), not kill us and orphan the sandbox. */
@@ -220,12 +264,7 @@ static void destroy(struct sandbox *s)
 		/* pid 1 is gone; its pid namespace went with it. */
 		syscall(SYS_pidfd_send_signal, s->c.pidfd, SIGKILL, NULL, 0);
 		waitpid(s->c.pid, NULL, WNOHANG);
-		int dirfd = jl_state_dir_open(s->g.root, s->id, true, &e);
-		if (dirfd >= 0) {
-			jl_container_cleanup(&s->g, &s->c.state, &e);
-			close(dirfd);
-		}
-		if (e)
+		if (s->c.cg_created && cg_destroy(&s->c.cgroot, s->c.cg.path, &e) < 0)
 			jl_warn("sandbox cleanup: %s", e->msg);
 		jl_err_free(&e);
 		jl_creator_free(&s->c);
@@ -240,7 +279,7 @@ static void destroy(struct sandbox *s)
 	if (s->lock >= 0)
 		close(s->lock); /* last: the directory is gone */
 	free(s->dir);
-	free(s->state);
+	jl_buf_free(&s->config);
 	if (s->mask_saved)
 		sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
 }
@@ -266,7 +305,7 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 		r = make_bundle(&s, &plan, err);
 	}
 	if (r == 0)
-		r = create(&s, err);
+		r = create(&s, &plan, err);
 	if (r == 0) {
 		struct sbx_watch w = {.pid = s.c.pid, .pidfd = s.c.pidfd, .master = s.c.master,
 				      .lim = &plan.lim};

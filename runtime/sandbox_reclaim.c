@@ -1,5 +1,5 @@
-/* What a killed `jaula sandbox` leaves: its temporary directory (bundle and
- * state root) and, as root, an empty cgroup.  SIGKILL runs no cleanup, so
+/* What a killed `jaula sandbox` leaves: its temporary directory (rootfs,
+ * store records) and, as root, an empty cgroup.  SIGKILL runs no cleanup, so
  * the next sandbox does it.  Ownership is a lock: the sandbox holds an
  * flock on <dir>/lock for its whole life, and the kernel drops it with the
  * last fd, however the owner died.  Whoever can take the lock owns the
@@ -7,6 +7,7 @@
  * sandbox's directory is never touched (a pid could be reused, a lock
  * cannot outlive its holder). */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroups/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/log.h"
 #include "runtime/sandbox_internal.h"
@@ -46,9 +48,25 @@ static bool same_file(int fd, int dirfd, const char *name)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* The runtime's own delete of every container of the dead sandbox's state
- * root: its init is gone (it dies with its runtime), so this removes the
- * cgroup and the state directory. */
+/* A sandbox's container is ephemeral: its cgroup is found by its name.  Its
+ * init died with its runtime, taking its pid namespace along, so the
+ * cgroup is empty: a plain rmdir, which could never remove a populated
+ * cgroup of somebody else's that happened to bear the name.  False: still
+ * there (its last process not gone yet): the directory stays, to be tried
+ * again by a later sandbox. */
+static bool reclaim_cgroup(const char *id)
+{
+	struct cg_root root;
+	cleanup_free char *path = NULL;
+	if (geteuid() != 0 || cg_detect(&root, NULL) < 0 || root.mode == CG_MODE_LEGACY ||
+	    cg_resolve_path(NULL, id, false, &path, NULL) < 0)
+		return true;
+	cleanup_free char *abs = xasprintf("%s%s", root.mount, path);
+	return rmdir(abs) == 0 || errno == ENOENT;
+}
+
+/* Sandboxes of earlier versions had a state root of their own: the
+ * runtime's own delete of every container in it. */
 static void delete_containers(int dirfd, const char *path)
 {
 	cleanup_free char *root = xasprintf("%s/state", path);
@@ -99,7 +117,10 @@ static void reclaim_one(int parentfd, const char *parent, const char *name)
 	if (!same_file(lock, dirfd, LOCK_FILE) || !same_file(dirfd, parentfd, name))
 		return;
 	cleanup_free char *path = xasprintf("%s/%s", parent, name);
+	cleanup_free char *id = xasprintf("sandbox-%s", name + strlen(SBX_DIR_PREFIX));
 	jl_debug("reclaim %s: its sandbox is gone", path);
+	if (!reclaim_cgroup(id))
+		return;
 	delete_containers(dirfd, path);
 	reclaim_store(dirfd, name);
 	struct jl_err *e = NULL;

@@ -388,8 +388,11 @@ void jl_time_rfc3339(char out[40])
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%09ldZ", ts.tv_nsec);
+	/* Not strftime: it loads the local time zone (/etc/localtime) first. */
+	snprintf(out, 40, "%04u-%02u-%02uT%02u:%02u:%02u.%09luZ", (unsigned)(tm.tm_year + 1900) % 10000u,
+		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+		 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
+		 (unsigned long)ts.tv_nsec % 1000000000ul);
 }
 
 static void unescape_octal(char *s)

@@ -508,12 +508,14 @@ new_sandbox_dirs() {
 	dead=$(new_sandbox_dirs "$runs")
 	[ -n "$dead" ] && [ -e "$dead/lock" ]
 	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
-	"$JAULA" sandbox -- /bin/sleep 60 >/dev/null 2>&1 3>&- &
+	# a bind: something of the caller's in its root, so a directory and
+	# a cgroup of its own (a plain sandbox has neither)
+	"$JAULA" sandbox --ro-bind "$HELPERS:/h" -- /bin/sleep 60 >/dev/null 2>&1 3>&- &
 	local living=$!
 	HOST_PIDS+=("$living")
 	for _ in $(seq 100); do
 		live=$(new_sandbox_dirs "$runs")
-		[ -n "$live" ] && [ -e "$live/state" ] && break
+		[ -n "$live" ] && [ -d "/sys/fs/cgroup/jaula/sandbox-${live##*-}" ] && break
 		sleep 0.05
 	done
 	[ -n "$live" ]
@@ -530,7 +532,7 @@ new_sandbox_dirs() {
 	[ ! -e "$dead" ]
 	[ ! -e "$cg_dead" ]
 	# the live sandbox is untouched and still runs
-	[ -d "$live/state" ] && [ -d "$cg_live" ]
+	[ -e "$live/lock" ] && [ -d "$cg_live" ]
 	kill -0 "$living"
 	kill -TERM "$living"
 	wait "$living" || true
@@ -568,6 +570,35 @@ new_sandbox_dirs() {
 	[[ "$stderr" == *'exec: "/nonexistent": No such file or directory'* ]]
 	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | wc -l)" -eq "$before" ]
 	[ "$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | wc -l)" -eq "$cgroups" ]
+}
+
+@test "sandbox: a plain sandbox makes nothing on disk while it runs, and still runs alone" {
+	local runs cgroups
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	cgroups=$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | sort)
+	"$JAULA" sandbox -- /bin/sh -c 'echo up >/tmp/up; sleep 30' >/dev/null 2>&1 3>&- &
+	local living=$!
+	HOST_PIDS+=("$living")
+	local init=""
+	for _ in $(seq 100); do
+		init=$(pgrep -P "$living" | head -n 1)
+		[ -n "$init" ] && [ -s "/proc/$init/root/tmp/up" ] && break
+		sleep 0.05
+	done
+	[ -s "/proc/$init/root/tmp/up" ]
+	# no directory, no state, and (where cgroup v2 holds no limit) no cgroup
+	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)" = "$runs" ]
+	if ! grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		[ "$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | sort)" = "$cgroups" ]
+	fi
+	# its own namespaces all the same: not the host's pid, mount or user
+	local t
+	for t in pid mnt user net ipc uts; do
+		[ "$(readlink "/proc/$init/ns/$t")" != "$(readlink "/proc/self/ns/$t")" ]
+	done
+	kill -TERM "$living"
+	wait "$living" || true
+	! kill -0 "$init" 2>/dev/null
 }
 
 # --- --image ---------------------------------------------------------------
