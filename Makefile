@@ -83,7 +83,10 @@ STATIC ?= $(shell for l in $(STATIC_LIBS); do test -e /usr/lib/x86_64-linux-gnu/
 ifeq ($(STATIC),1)
 # cgroups/static/: what libdbus-1.a needs of libsystemd, which has no .a.
 STATIC_OBJ := $(BUILD)/obj/cgroups/static/sd_daemon.o
-JAULA_LIBS := -static-pie -L$(DEPS_LIB) -Wl,--start-group $(BUILD)/libjaula.a -lseccomp -lcap -lyajl_s \
+# DT_RELR (pack-relative-relocs): the static-pie's ~2900 relative
+# relocations as a 700-byte bitmap instead of a 70 KB table that every start
+# pages in and walks (~4% of `jaula --version`).
+JAULA_LIBS := -static-pie -Wl,-z,pack-relative-relocs -L$(DEPS_LIB) -Wl,--start-group $(BUILD)/libjaula.a -lseccomp -lcap -lyajl_s \
 	-larchive -lzstd -lz -lcrypto -lnftnl -lmnl -ldbus-1 $(STATIC_OBJ) -Wl,--end-group
 else
 JAULA_LIBS := $(BUILD)/libjaula.a $(LDLIBS)

@@ -332,6 +332,8 @@ static int prepare_init(struct jl_creator *c, struct jl_err **err)
 	in->run_create_hooks = any_init_hooks(c->spec);
 	in->id = c->o->id;
 	in->new_keyring = !c->o->no_new_keyring;
+	/* Read here, from the host's /proc: the init inherits them at clone. */
+	in->ignored_signals = jl_process_ignored_signals();
 	const char *cg_dir = NULL;
 	cleanup_free char *cg_abs = NULL;
 	if (c->cg.path)

@@ -46,6 +46,7 @@ struct exec_ctx {
 	bool join_pid;   /* pid namespace differs: joined by the runtime for children */
 	bool userns;     /* the container has its own user namespace */
 	bool late_cgroup; /* paused + --ignore-paused: join the frozen cgroup last */
+	uint64_t ignored_signals; /* ours, read before the clone */
 	struct cg_handle cg;
 
 	/* the process */
@@ -312,7 +313,7 @@ static int child_steps(struct exec_ctx *x, char **exe, struct jl_err **err)
 	r = jl_process_prepare_fds(x->n_preserved, x->preserved_open, err);
 	if (r < 0)
 		return r;
-	jl_process_reset_signals();
+	jl_process_reset_signals(x->ignored_signals);
 	if (x->has_seccomp && nnp && (r = jl_seccomp_load(&x->seccomp, &listener, err)) < 0)
 		return r;
 	if (listener >= 0) {
@@ -423,6 +424,7 @@ static int spawn(struct exec_ctx *x, struct jl_err **err)
 	const char *cpus = x->proc.exec_cpu_affinity.initial;
 	if (cpus)
 		jl_debug("exec: execCPUAffinity.initial \"%s\" left to the cgroup's cpuset", cpus);
+	x->ignored_signals = jl_process_ignored_signals();
 	int pidfd = -1;
 	struct clone_args a = {
 		.flags = CLONE_PIDFD | (x->cg.fd >= 0 && !x->late_cgroup ? CLONE_INTO_CGROUP : 0),

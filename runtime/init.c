@@ -468,7 +468,7 @@ static int init_steps(struct jl_init *c, char **exe, struct jl_err **err)
 	/* Defaults for the container's program; our own SIGPIPE is not
 	 * needed any more (hooks are fed through a socket, see hooks.c). */
 	if (r == 0)
-		jl_process_reset_signals();
+		jl_process_reset_signals(c->ignored_signals);
 	/* Last of our own steps but the startContainer hooks, which run in
 	 * the container under its filter, as in runc. */
 	if (r == 0 && c->has_seccomp && c->process->no_new_privileges && !c->seccomp.notify)

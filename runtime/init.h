@@ -65,6 +65,9 @@ struct jl_init {
 	int parent_fds[8];
 	int n_parent_fds;
 
+	/* what the runtime ignored when it cloned us: reset before the exec */
+	uint64_t ignored_signals;
+
 	/* jaula sandbox: stay pid 1 as a reaper and run the program as its
 	 * child (init_reaper.c); set by the caller before jl_creator_create. */
 	bool reaper;

@@ -15,6 +15,7 @@
  * It is the init after every step of init.c (seccomp loaded, no
  * capabilities, no_new_privs, non-dumpable, fds closed) and it execs
  * nothing: nothing of it is reachable from the program. */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -94,15 +95,25 @@ static int exit_code(int status)
 void jl_init_reap_and_exec(struct jl_init *c, const char *exe)
 {
 	die_with_runtime(c->sync_fd);
-	pid_t pid = fork();
+	/* vfork: the program's process borrows our memory until its execve,
+	 * instead of a copy of our page tables that every write on either side
+	 * would fault on.  We are suspended meanwhile, with nothing to do; the
+	 * child only calls execve and, when that fails, leaves its errno here
+	 * and _exits. */
+	static volatile int exec_errno;
+	pid_t pid = vfork();
 	if (pid < 0)
 		return; /* the caller execs the program as pid 1 instead */
 	if (pid == 0) {
 		execve(exe, c->argv, c->envp);
+		exec_errno = errno;
+		_exit(127);
+	}
+	if (exec_errno) {
 		struct jl_err *err = NULL;
+		errno = exec_errno;
 		jl_err_sys(&err, "exec \"%s\"", exe);
 		sync_send_error(c->sync_fd, err);
-		_exit(127);
 	}
 	program = pid;
 	hide_command_line();

@@ -334,16 +334,31 @@ void jl_process_forget_environ(void)
 	environ = none;
 }
 
-void jl_process_reset_signals(void)
+uint64_t jl_process_ignored_signals(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return ~(uint64_t)0;
+	buf[n] = 0;
+	const char *p = strstr(buf, "\nSigIgn:");
+	unsigned long long mask;
+	return p && sscanf(p + 8, "%llx", &mask) == 1 ? (uint64_t)mask : ~(uint64_t)0;
+}
+
+void jl_process_reset_signals(uint64_t ignored)
 {
 	/* execve(2) resets handlers but keeps SIG_IGN and the mask: besides our
 	 * own SIGPIPE, whatever the caller ignored would leak into the
 	 * container (a shell starts a background job with SIGINT and SIGQUIT
-	 * ignored).  Raw syscalls: see ksigaction.h; CI runners do hand us 32
-	 * and 33 ignored. */
+	 * ignored).  Only those need a call each, not all 64.  Raw syscalls:
+	 * see ksigaction.h; CI runners do hand us 32 and 33 ignored. */
 	struct kernel_sigaction dfl = {.handler = SIG_DFL};
 	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (sig != SIGKILL && sig != SIGSTOP && (ignored & (1ULL << (sig - 1))))
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	uint64_t none = 0;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));

@@ -53,6 +53,11 @@ void jl_process_forget_environ(void);
 
 /* Undo what the runtime changed for itself (SIGPIPE ignored, signal mask)
  * so the container's program starts with the defaults. */
-void jl_process_reset_signals(void);
+/* The signals this process ignores (bit N-1 for signal N), from
+ * /proc/self/status; every one when that cannot be read. */
+uint64_t jl_process_ignored_signals(void);
+/* Back to SIG_DFL: the signals of `ignored` (exec keeps SIG_IGN, and only
+ * that), and an empty mask. */
+void jl_process_reset_signals(uint64_t ignored);
 
 #endif

@@ -501,6 +501,7 @@ new_sandbox_dirs() {
 	"$JAULA" sandbox --ro-bind "$HELPERS:/h" --bind "$WORK/beat:/beat" -- \
 		$HOSTILE stubborn /beat/b >/dev/null 2>&1 3>&- &
 	local dying=$!
+	HOST_PIDS+=("$dying")
 	for _ in $(seq 100); do
 		[ -s "$WORK/beat/b" ] && break
 		sleep 0.05
@@ -570,6 +571,15 @@ new_sandbox_dirs() {
 	[[ "$stderr" == *'exec: "/nonexistent": No such file or directory'* ]]
 	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | wc -l)" -eq "$before" ]
 	[ "$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | wc -l)" -eq "$cgroups" ]
+}
+
+@test "sandbox: a program the kernel refuses to exec is one line naming it, status 127" {
+	printf '\177ELF, but not really' >"$WORK/bad"
+	chmod 0755 "$WORK/bad"
+	run -127 --separate-stderr sbx --ro-bind "$WORK/bad:/bad" -- /bad
+	echo "$stderr"
+	[ "$status" -eq 127 ]
+	[[ "$stderr" == *'exec "/bad": Exec format error'* ]]
 }
 
 @test "sandbox: a plain sandbox makes nothing on disk while it runs, and still runs alone" {
