@@ -259,10 +259,19 @@ static int prepare_namespaces(struct jl_creator *c, struct jl_err **err)
 	return 0;
 }
 
+static bool any_hooks(const struct spec *s)
+{
+	for (int k = 0; k < SPEC_HOOK__COUNT; k++)
+		if (s->hooks[k].n)
+			return true;
+	return false;
+}
+
 static int prepare_fifo(struct jl_creator *c, struct jl_err **err)
 {
 	if (c->run_mode) {
-		c->init.wait = JL_WAIT_SYNC;
+		bool idle = c->ephemeral && c->cg.fd < 0 && !any_hooks(c->spec);
+		c->init.wait = idle ? JL_WAIT_NONE : JL_WAIT_SYNC;
 		c->init.fifo_fd = -1;
 		return 0;
 	}
@@ -755,6 +764,26 @@ void jl_creator_abort(struct jl_creator *c)
 	}
 }
 
+void jl_creator_release(struct jl_creator *c)
+{
+	struct jl_init *in = &c->init;
+	if (in->has_seccomp)
+		jl_seccomp_prog_free(&in->seccomp);
+	in->has_seccomp = false;
+	free(in->envp);
+	free(in->argv);
+	in->envp = in->argv = NULL;
+	jl_rootfs_plan_free(&in->rootfs);
+	cg_bpf_prog_free(&c->devices);
+	free(c->state_created);
+	spec_free(c->spec);
+	free(c->config_text);
+	c->state_created = c->config_text = NULL;
+	c->spec = NULL;
+	in->spec = NULL;
+	in->process = NULL;
+}
+
 void jl_creator_free(struct jl_creator *c)
 {
 	struct jl_init *in = &c->init;
@@ -769,11 +798,7 @@ void jl_creator_free(struct jl_creator *c)
 		close(c->err_read);
 	if (in->console_fd >= 0)
 		close(in->console_fd);
-	if (in->has_seccomp)
-		jl_seccomp_prog_free(&in->seccomp);
-	free(in->envp);
-	free(in->argv);
-	jl_rootfs_plan_free(&in->rootfs);
+	jl_creator_release(c);
 	if (c->sync_fd >= 0)
 		close(c->sync_fd);
 	if (c->devices_fd >= 0)
@@ -789,11 +814,7 @@ void jl_creator_free(struct jl_creator *c)
 	free(c->sd_slice);
 	free(c->sd_unit);
 	cg_sd_props_free(&c->sd_extra);
-	cg_bpf_prog_free(&c->devices);
 	jl_state_free(&c->state);
-	free(c->state_created);
-	spec_free(c->spec);
-	free(c->config_text);
 	free(c->bundle);
 	free(c->pid_file);
 	free(c->console_socket);

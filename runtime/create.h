@@ -62,6 +62,11 @@ int jl_creator_create(struct jl_creator *c, struct jl_err **err);
 /* Kill the init, remove its cgroup and state directory. */
 void jl_creator_abort(struct jl_creator *c);
 void jl_creator_free(struct jl_creator *c);
+/* What only the init's setup needed (the config, the init's plan and
+ * program), freed early by a caller that keeps the creator while the
+ * started init runs (the sandbox): then, the work runs beside the init's
+ * instead of after it.  jl_creator_free does it too. */
+void jl_creator_release(struct jl_creator *c);
 
 /* The OCI state JSON with an explicit status (for hooks). */
 char *jl_state_json_with(const struct jl_state *s, enum jl_status status);

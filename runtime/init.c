@@ -297,6 +297,8 @@ static int load_seccomp(struct jl_init *c, struct jl_err **err)
  * container outlives the runtime, and `delete` finds it. */
 static int await_handover(struct jl_init *c, struct jl_err **err)
 {
+	if (c->wait == JL_WAIT_NONE)
+		return 0;
 	int r = wait_runtime(c, c->wait == JL_WAIT_SYNC ? SYNC_START : SYNC_HANDOVER, err);
 	if (r < 0)
 		_exit(127); /* the runtime died before recording us: nobody to tell */
@@ -309,8 +311,8 @@ static int await_handover(struct jl_init *c, struct jl_err **err)
 
 static int wait_for_start(struct jl_init *c, struct jl_err **err)
 {
-	if (c->wait == JL_WAIT_SYNC)
-		return 0; /* SYNC_START was the start */
+	if (c->wait != JL_WAIT_FIFO)
+		return 0; /* SYNC_START, or READY, was the start */
 	/* poll() on a fifo with no writer yet blocks until `start` opens it
 	 * and writes; it reports POLLHUP only after a writer came and went. */
 	for (;;) {

@@ -18,6 +18,10 @@
 enum jl_init_wait {
 	JL_WAIT_FIFO, /* create: poll the exec fifo until `start` writes to it */
 	JL_WAIT_SYNC, /* run: the runtime sends SYNC_START */
+	/* an ephemeral container the runtime has nothing to do for between
+	 * READY and the start (no device program to attach, no hooks): the
+	 * init goes on after READY, one round trip between CPUs the less */
+	JL_WAIT_NONE,
 };
 
 #define JL_MAX_PRESERVED 1024

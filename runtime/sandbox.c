@@ -210,7 +210,7 @@ static void judge_cgroup(struct sandbox *s, const struct sbx_plan *p,
 	res->reason = xasprintf("memory limit %s exceeded", size);
 }
 
-static int create(struct sandbox *s, const struct sbx_plan *p, struct jl_err **err)
+static int create(struct sandbox *s, struct sbx_plan *p, struct jl_err **err)
 {
 	/* Nothing below g.root is made: the container is ephemeral. */
 	s->g = (struct jl_global){.root = s->dir ? s->dir : p->root_path,
@@ -220,6 +220,12 @@ static int create(struct sandbox *s, const struct sbx_plan *p, struct jl_err **e
 	s->c.config_len = s->config.len;
 	s->c.config_text = jl_buf_steal(&s->config);
 	s->c.init.reaper = true;
+	if (p->has_seccomp_prog) {
+		s->c.init.seccomp = p->seccomp_prog;
+		s->c.init.has_seccomp = true;
+		p->seccomp_prog = (struct jl_seccomp_prog){0};
+		p->has_seccomp_prog = false;
+	}
 	/* As run does: a signal during the start must reach the program (the
 	 * watchdog forwards it), not kill us and orphan the sandbox. */
 	sigset_t all;
@@ -232,11 +238,16 @@ static int create(struct sandbox *s, const struct sbx_plan *p, struct jl_err **e
 		return jl_err_wrap(err, "sandbox");
 	}
 	s->created = true;
-	r = sync_send(s->c.sync_fd, SYNC_START, 0, NULL, 0, -1);
+	/* A miss: the program made from the text, for the next sandbox. */
+	if (p->seccomp && s->c.init.has_seccomp)
+		sbx_seccomp_remember(p, &s->c.init.seccomp);
+	r = s->c.init.wait == JL_WAIT_NONE ? 0 : sync_send(s->c.sync_fd, SYNC_START, 0, NULL, 0, -1);
 	if (r < 0)
 		return jl_err_set(err, -r, "sandbox: start the program");
 	close(s->c.dirfd); /* unlocked: as run, the state may be read meanwhile */
 	s->c.dirfd = -1;
+	/* Now, while the program starts on the other CPU, not after it. */
+	jl_creator_release(&s->c);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "image/image.h"
 #include "runtime/sandbox.h"
+#include "runtime/seccomp.h"
 #include "runtime/util.h"
 
 /* The limits, in bytes, counts and seconds; all > 0. */
@@ -34,7 +35,13 @@ struct sbx_plan {
 	const char *cwd;
 	uid_t host_uid; /* what the sandbox's root is on the host */
 	gid_t host_gid;
-	char *seccomp; /* the linux.seccomp object, as JSON text */
+	char *seccomp; /* the linux.seccomp object, as JSON text, or NULL: */
+	/* jaula's default profile compiled already, from the cache under
+	 * seccomp_key (sandbox_seccomp.c); a key without a program: a miss,
+	 * the program made from the text goes there */
+	char seccomp_key[65];
+	bool has_seccomp_prog;
+	struct jl_seccomp_prog seccomp_prog;
 	bool cgroup_limits; /* memory and pids also as cgroup v2 limits */
 	bool tty;
 	unsigned short rows, cols; /* the caller's terminal's size, 0: unknown */
@@ -55,6 +62,11 @@ void sbx_format_size(uint64_t n, char out[32]);
  * names of `allow` taken out of every rule that denies them. */
 int sbx_seccomp_profile(const char *file, const char *const *allow, size_t n_allow,
 			char **out, struct jl_err **err);
+/* The default profile's program from the cache (the plan's seccomp_key,
+ * has_seccomp_prog), without its text: none to write, parse or hash. */
+void sbx_seccomp_cached(const char *const *allow, size_t n_allow, struct sbx_plan *p);
+/* After a miss: the program made from the text, under the plan's key. */
+void sbx_seccomp_remember(const struct sbx_plan *p, const struct jl_seccomp_prog *prog);
 
 /* sandbox_spec.c: the bundle's config.json, and the mount points its
  * read-only root needs (made before the container, by the caller, who

@@ -239,7 +239,9 @@ int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct j
 		r = parse_binds(o, p, err);
 	if (r == 0)
 		r = build_env(o, p, err);
-	if (r == 0)
+	if (r == 0 && !o->seccomp_file)
+		sbx_seccomp_cached(o->allow_syscalls, o->n_allow_syscalls, p);
+	if (r == 0 && !p->has_seccomp_prog)
 		r = sbx_seccomp_profile(o->seccomp_file, o->allow_syscalls, o->n_allow_syscalls,
 					&p->seccomp, err);
 	if (r < 0)
@@ -280,6 +282,8 @@ void sbx_plan_free(struct sbx_plan *p)
 		free(p->env[i]);
 	free(p->env);
 	free(p->seccomp);
+	if (p->has_seccomp_prog)
+		jl_seccomp_prog_free(&p->seccomp_prog);
 	free(p->store);
 	free(p->root_path);
 	memset(p, 0, sizeof(*p));

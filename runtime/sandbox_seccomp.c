@@ -6,9 +6,11 @@
  * when the profile denies by default it also gets an allow rule.  The
  * result is checked by the config parser and compiled like any other. */
 #include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "runtime/json.h"
+#include "runtime/log.h"
 #include "runtime/sandbox_internal.h"
 #include "runtime/seccomp.h"
 
@@ -135,4 +137,42 @@ int sbx_seccomp_profile(const char *file, const char *const *allow, size_t n_all
 	}
 	int r = lift_denials(text, name, allow, n_allow, out, err);
 	return r < 0 && file ? jl_err_wrap(err, "--seccomp") : r;
+}
+
+/* The names lifted are part of the key, length-prefixed: no two lists
+ * spell alike. */
+void sbx_seccomp_cached(const char *const *allow, size_t n_allow, struct sbx_plan *p)
+{
+	struct jl_buf what = {0};
+	jl_buf_printf(&what, "sandbox default profile;%zu;", n_allow);
+	for (size_t i = 0; i < n_allow; i++)
+		jl_buf_printf(&what, "%zu:%s;", strlen(allow[i]), allow[i]);
+	bool keyed = jl_seccomp_cache_key_named(what.data, p->seccomp_key);
+	jl_buf_free(&what);
+	if (!keyed) {
+		p->seccomp_key[0] = 0;
+		return;
+	}
+	int cache = jl_seccomp_cache_open();
+	if (cache < 0) {
+		p->seccomp_key[0] = 0;
+		return;
+	}
+	p->has_seccomp_prog =
+		jl_seccomp_prog_load_file(cache, p->seccomp_key, &p->seccomp_prog, NULL) == 0;
+	close(cache);
+}
+
+void sbx_seccomp_remember(const struct sbx_plan *p, const struct jl_seccomp_prog *prog)
+{
+	if (!p->seccomp_key[0] || p->has_seccomp_prog)
+		return;
+	int cache = jl_seccomp_cache_open();
+	struct jl_err *e = NULL;
+	/* Best effort, as the cache itself: a miss costs the next one a parse. */
+	if (cache >= 0 && jl_seccomp_prog_save(cache, p->seccomp_key, prog, &e) < 0)
+		jl_debug("seccomp cache: %s", e->msg);
+	jl_err_free(&e);
+	if (cache >= 0)
+		close(cache);
 }

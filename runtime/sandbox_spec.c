@@ -236,8 +236,11 @@ static void write_linux(struct jl_json_writer *w, const struct sbx_plan *p)
 	jl_jw_kv_strv(w, "maskedPaths", masked);
 	jl_jw_kv_strv(w, "readonlyPaths", readonly);
 	write_cgroup_limits(w, p);
-	jl_jw_key(w, "seccomp");
-	jl_jw_raw(w, p->seccomp);
+	/* Without text, the program is the creator's already (sandbox.c). */
+	if (p->seccomp) {
+		jl_jw_key(w, "seccomp");
+		jl_jw_raw(w, p->seccomp);
+	}
 	jl_jw_end_object(w);
 }
 

@@ -73,6 +73,11 @@ int jl_seccomp_cache_open(void);
 int jl_seccomp_compile_cached(int cachefd, const struct spec_seccomp *s, const char *where,
 			      struct jl_seccomp_prog *out, struct jl_err **err);
 void jl_seccomp_cache_key(const struct spec_seccomp *s, char out[65]);
+/* A key for a profile known by name instead of its text (the sandbox's
+ * default, compiled into this binary): the name with this binary's build
+ * id, libseccomp's version and the kernel's release.  False when the
+ * binary has no build id: then there is no such key. */
+bool jl_seccomp_cache_key_named(const char *what, char out[65]);
 
 /* The supported names, for `jaula features`. */
 extern const char *const jl_seccomp_actions[];   /* NULL-terminated */

@@ -12,7 +12,9 @@
  * $XDG_RUNTIME_DIR (a user), opened without following symlinks.  Anything
  * else disables the cache; a file that does not read back whole is
  * compiled over.  JAULA_SECCOMP_CACHE=off disables it, =DIR moves it. */
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -84,6 +86,58 @@ void jl_seccomp_cache_key(const struct spec_seccomp *s, char out[65])
 		put_syscall(&b, &s->syscalls[i]);
 	img_sha256_hex(b.data ? b.data : "", b.len, out);
 	jl_buf_free(&b);
+}
+
+/* This binary's GNU build id in hex into b (nothing when it has none): it
+ * changes with any change to the code, and so with a profile compiled in. */
+static int add_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct jl_buf *b = data;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		const char *end = p + ph->p_memsz;
+		while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+			const ElfW(Nhdr) *n = (const void *)p;
+			const char *name = p + sizeof(*n);
+			const unsigned char *desc =
+				(const unsigned char *)name + ((n->n_namesz + 3) & ~3u);
+			if ((const char *)desc + n->n_descsz > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
+				for (size_t k = 0; k < n->n_descsz; k++)
+					jl_buf_printf(b, "%02x", desc[k]);
+				return 1;
+			}
+			p = (const char *)desc + ((n->n_descsz + 3) & ~3u);
+		}
+	}
+	return 1; /* the first object is the program itself: done */
+}
+
+bool jl_seccomp_cache_key_named(const char *what, char out[65])
+{
+	struct jl_buf id = {0};
+	dl_iterate_phdr(add_build_id, &id);
+	if (!id.len)
+		return false;
+	const struct scmp_version *v = seccomp_version();
+	struct utsname u;
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	struct jl_buf b = {0};
+	jl_buf_printf(&b, "jaula seccomp cache, named 1;%s;libseccomp %u.%u.%u;", id.data,
+		      v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
+	put_str(&b, u.release);
+	put_str(&b, u.machine);
+	put_str(&b, what);
+	img_sha256_hex(b.data, b.len, out);
+	jl_buf_free(&b);
+	jl_buf_free(&id);
+	return true;
 }
 
 /* dirfd/name as a directory only we can write, made if missing. */
