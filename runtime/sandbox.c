@@ -61,7 +61,8 @@ static const char *bundle_parent(void)
  * the six bound from the host's /dev and a devpts of its own, and in a user
  * namespace no other can be made (mknod of a device needs CAP_MKNOD in the
  * initial namespace) or opened on the new mounts (the kernel makes them
- * nodev).  Binds and images can bring nodes: they keep the filter. */
+ * nodev).  The caller's binds and an image can bring nodes: they keep the
+ * filter.  (--net's /etc files, bound later, are ours.) */
 static bool wants_cgroup(const struct sbx_plan *p)
 {
 	return geteuid() == 0 && (p->cgroup_limits || p->n_binds > 0 || p->from_image);
@@ -73,7 +74,7 @@ static bool wants_cgroup(const struct sbx_plan *p)
  * has none: it makes nothing on disk at all. */
 static bool wants_dir(const struct sbx_plan *p)
 {
-	return !p->root_path || p->store || wants_cgroup(p);
+	return !p->root_path || p->store || p->cgroup;
 }
 
 /* The name of a sandbox without a directory: as random as mkdtemp's. */
@@ -214,7 +215,7 @@ static int create(struct sandbox *s, struct sbx_plan *p, struct jl_err **err)
 {
 	/* Nothing below g.root is made: the container is ephemeral. */
 	s->g = (struct jl_global){.root = s->dir ? s->dir : p->root_path,
-				  .cgroup_disabled = !wants_cgroup(p)};
+				  .cgroup_disabled = !p->cgroup};
 	s->opts = (struct jl_create_opts){.id = s->id, .bundle = s->dir ? s->dir : p->root_path};
 	s->c = (struct jl_creator){.g = &s->g, .o = &s->opts, .run_mode = true, .ephemeral = true};
 	s->c.config_len = s->config.len;
@@ -244,8 +245,6 @@ static int create(struct sandbox *s, struct sbx_plan *p, struct jl_err **err)
 	r = s->c.init.wait == JL_WAIT_NONE ? 0 : sync_send(s->c.sync_fd, SYNC_START, 0, NULL, 0, -1);
 	if (r < 0)
 		return jl_err_set(err, -r, "sandbox: start the program");
-	close(s->c.dirfd); /* unlocked: as run, the state may be read meanwhile */
-	s->c.dirfd = -1;
 	/* Now, while the program starts on the other CPU, not after it. */
 	jl_creator_release(&s->c);
 	return 0;
@@ -313,6 +312,7 @@ int jl_sandbox_run(const struct jl_sandbox_opts *o, struct jl_sandbox_result *re
 		r = store_path(o->store, &plan, err);
 	if (r == 0) {
 		plan.cgroup_limits = cgroup_limits_available();
+		plan.cgroup = wants_cgroup(&plan);
 		r = make_bundle(&s, &plan, err);
 	}
 	if (r == 0)

@@ -43,6 +43,7 @@ struct sbx_plan {
 	bool has_seccomp_prog;
 	struct jl_seccomp_prog seccomp_prog;
 	bool cgroup_limits; /* memory and pids also as cgroup v2 limits */
+	bool cgroup;        /* a cgroup at all (sandbox.c: wants_cgroup) */
 	bool tty;
 	unsigned short rows, cols; /* the caller's terminal's size, 0: unknown */
 	bool from_image; /* --image: the root is the image's, none of the host's */

@@ -124,6 +124,9 @@ snapshot() {
 	run_detached
 	wait_status "$ID" running
 	jq -e '.cgroupOwned == false' "$STATE/$ID/state.json" >/dev/null
+	# "running" is the init's exec: sh may not have forked its sleep yet,
+	# and one forked after kill --all would outlive it
+	for i in $(seq 100); do [ "$(wc -l <"$CG/cgroup.procs")" -eq 3 ] && break; sleep 0.05; done
 	jaula kill --all "$ID" TERM
 	wait_status "$ID" stopped
 	kill -0 "$NEIGHBOUR"
