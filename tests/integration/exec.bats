@@ -76,7 +76,8 @@ JSON
 
 @test "exec -d --pid-file returns at once with the process running" {
 	start_sleeper
-	run jaula exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$ID" sh -c 'sleep 100' </dev/null
+	# the process lets go of run's output pipe, which run reads to its end
+	run jaula exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$ID" sh -c 'exec sleep 100 >/dev/null 2>&1' </dev/null
 	[ "$status" -eq 0 ]
 	pid=$(cat "$BATS_TEST_TMPDIR/pid")
 	kill -0 "$pid"
