@@ -364,6 +364,17 @@ static void collect_slices(struct sd_conn *b, const struct cg_root *root, const 
 	}
 }
 
+/* A stopped scope's cgroup, when systemd has not pruned it yet: it does so
+ * once it gets to the scope's empty event, which can come after the stop
+ * job's end.  Until then the slice has a child and would not be collected;
+ * empty, it goes now (the caller's cg_destroy would remove it next anyway). */
+static void prune_scope(const struct cg_root *root, const char *slice, const char *unit)
+{
+	cleanup_free char *rel = cg_sd_slice_path(slice);
+	cleanup_free char *path = xasprintf("%s%s/%s", root->mount, rel, unit);
+	(void)rmdir(path);
+}
+
 int cg_sd_stop(const struct cg_root *root, const char *unit, const char *slice,
 	       struct jl_err **err)
 {
@@ -376,6 +387,8 @@ int cg_sd_stop(const struct cg_root *root, const char *unit, const char *slice,
 		r = sd_watch_jobs(&b, err);
 	if (r == 0 && unit)
 		r = stop_on(&b, unit, err);
+	if (r == 0 && unit && slices)
+		prune_scope(root, slice, unit);
 	if (r == 0 && slices) {
 		int lock = sd_lock();
 		collect_slices(&b, root, slice);
