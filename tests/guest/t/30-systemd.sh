@@ -104,10 +104,11 @@ $J --systemd-cgroup delete -f sa >/dev/null 2>&1
 st=$(unit_state jaula-shared.slice)/$(unit_state jaula-sb.scope)
 check "deleting one of two containers in a slice it made keeps the slice and the other ($st)" \
 	[ "$st" = loaded/active/loaded/active ]
-$J --systemd-cgroup delete -f sb >/dev/null 2>&1
+out=$($J --systemd-cgroup delete -f sb 2>&1)
 unit_gone jaula-sb.scope
-check "deleting the last one stops the slice ($(unit_state jaula-shared.slice))" \
-	[ "$(unit_state jaula-shared.slice)" = "$never" ]
+st=$(unit_state jaula-shared.slice)
+[ "$st" = "$never" ] || st="$st; delete: $(flat "$out"); left: $($J list -q | tr '\n' ' ')$(ls /run/jaula-systemd/slices 2>/dev/null | tr '\n' ' ') $(find /sys/fs/cgroup/jaula.slice -type d 2>/dev/null | tr '\n' ' ')"
+check "deleting the last one stops the slice ($st)" [ "$(unit_state jaula-shared.slice)" = "$never" ]
 
 # A running scope is stopped by delete too (no kill first).
 bundle "$W/three" "system.slice:jaula:three" '["sleep", "600"]'
