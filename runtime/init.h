@@ -75,6 +75,10 @@ struct jl_init {
 	/* jaula sandbox: stay pid 1 as a reaper and run the program as its
 	 * child (init_reaper.c); set by the caller before jl_creator_create. */
 	bool reaper;
+	bool ready_after_vfork; /* init.c: READY is the reaper's to send */
+	/* jaula sandbox: the CPUs the program gets back (the start keeps to
+	 * one, see sandbox.c); NULL: the inherited ones are the caller's */
+	const void *cpus; /* a cpu_set_t (<sched.h> clashes with process.c's kernel headers) */
 };
 
 /* Runs in the child; never returns. */

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
@@ -102,13 +103,22 @@ void jl_init_reap_and_exec(struct jl_init *c, const char *exe)
 	 * and _exits. */
 	static volatile int exec_errno;
 	pid_t pid = vfork();
-	if (pid < 0)
-		return; /* the caller execs the program as pid 1 instead */
 	if (pid == 0) {
+		/* The caller's CPUs, not the one the start kept to (sandbox.c);
+		 * a failure (a cpuset shrunk meanwhile) leaves the inherited. */
+		if (c->cpus)
+			sched_setaffinity(0, sizeof(cpu_set_t), c->cpus);
 		execve(exe, c->argv, c->envp);
 		exec_errno = errno;
 		_exit(127);
 	}
+	if (c->cpus)
+		sched_setaffinity(0, sizeof(cpu_set_t), c->cpus);
+	/* The runtime had nothing to do before the program ran (init.c). */
+	if (c->ready_after_vfork)
+		sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, -1);
+	if (pid < 0)
+		return; /* the caller execs the program as pid 1 instead */
 	if (exec_errno) {
 		struct jl_err *err = NULL;
 		errno = exec_errno;

@@ -611,6 +611,37 @@ new_sandbox_dirs() {
 	! kill -0 "$init" 2>/dev/null
 }
 
+# The start keeps to one CPU (sandbox.c): what runs after it must not.
+@test "sandbox: the program, its pid 1 and jaula run on the caller's CPUs again once it runs" {
+	local mine
+	mine=$(awk -F'\t' '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
+	# no binds: a plain sandbox, the one that keeps to one CPU
+	run --separate-stderr "$JAULA" sandbox -- /bin/sh -c \
+		'for p in self 1; do grep ^Cpus_allowed_list: /proc/$p/status; done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Cpus_allowed_list:	$mine" ]
+	[ "${lines[1]}" = "Cpus_allowed_list:	$mine" ]
+	"$JAULA" sandbox -- /bin/sh -c 'echo up >/tmp/up; sleep 30' >/dev/null 2>&1 3>&- &
+	local living=$!
+	HOST_PIDS+=("$living")
+	local init=""
+	for _ in $(seq 100); do
+		init=$(pgrep -P "$living" | head -n 1)
+		[ -n "$init" ] && [ -s "/proc/$init/root/tmp/up" ] && break
+		sleep 0.05
+	done
+	[ -s "/proc/$init/root/tmp/up" ]
+	[ "$(awk -F'\t' '/^Cpus_allowed_list/ { print $2 }' "/proc/$living/status")" = "$mine" ]
+	kill -TERM "$living"
+	wait "$living" || true
+	# a caller kept to one CPU keeps its program there
+	local one=${mine%%[-,]*}
+	run --separate-stderr taskset -c "$one" "$JAULA" sandbox -- /bin/grep ^Cpus_allowed_list: /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "Cpus_allowed_list:	$one" ]
+}
+
 # --- --image ---------------------------------------------------------------
 
 # import_image NAME: the busybox rootfs with an os-release of its own, as

@@ -1,0 +1,45 @@
+/* Bench driver: `seccompbpf` writes the sandbox's default seccomp program
+ * (jaula's default profile, compiled as `jaula sandbox` compiles it: the
+ * -ENOSYS stub, then libseccomp's program for x86-64, x32 and i386) to
+ * stdout as the raw array of struct sock_filter that `bwrap --seccomp FD`
+ * reads.  The bench gives bwrap that same filter so figure 9a compares
+ * like with like. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/sandbox_internal.h"
+#include "runtime/seccomp.h"
+#include "runtime/spec.h"
+#include "runtime/util.h"
+
+static int fail(struct jl_err *e)
+{
+	fprintf(stderr, "seccompbpf: %s\n", e ? e->msg : "failed");
+	jl_err_free(&e);
+	return 1;
+}
+
+int main(void)
+{
+	struct jl_err *e = NULL;
+	cleanup_free char *profile = NULL;
+	if (sbx_seccomp_profile(NULL, NULL, 0, &profile, &e) < 0)
+		return fail(e);
+	cleanup_free char *config = xasprintf(
+		"{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"true\"],\"cwd\":\"/\"},"
+		"\"root\":{\"path\":\"/\"},\"linux\":{\"seccomp\":%s}}",
+		profile);
+	struct spec *s = NULL;
+	if (spec_parse(config, strlen(config), "profile", &s, &e) < 0)
+		return fail(e);
+	struct jl_seccomp_prog prog;
+	int r = jl_seccomp_compile(&s->lnx.seccomp, "profile", &prog, &e);
+	spec_free(s);
+	if (r < 0)
+		return fail(e);
+	size_t size = (size_t)prog.fprog.len * sizeof(*prog.fprog.filter);
+	r = fwrite(prog.fprog.filter, 1, size, stdout) == size && fflush(stdout) == 0 ? 0 : 1;
+	jl_seccomp_prog_free(&prog);
+	return r;
+}
