@@ -582,20 +582,27 @@ new_sandbox_dirs() {
 	[[ "$stderr" == *'exec "/bad": Exec format error'* ]]
 }
 
-@test "sandbox: a plain sandbox makes nothing on disk while it runs, and still runs alone" {
-	local runs cgroups
-	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
-	cgroups=$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | sort)
+# living_sandbox: a plain sandbox left running (a sleep), jaula's pid in
+# $living and its pid 1's in $init once the program is up.
+living_sandbox() {
 	"$JAULA" sandbox -- /bin/sh -c 'echo up >/tmp/up; sleep 30' >/dev/null 2>&1 3>&- &
-	local living=$!
+	living=$!
 	HOST_PIDS+=("$living")
-	local init=""
+	init=""
 	for _ in $(seq 100); do
 		init=$(pgrep -P "$living" | head -n 1)
 		[ -n "$init" ] && [ -s "/proc/$init/root/tmp/up" ] && break
 		sleep 0.05
 	done
 	[ -s "/proc/$init/root/tmp/up" ]
+}
+
+@test "sandbox: a plain sandbox makes nothing on disk while it runs, and still runs alone" {
+	local runs cgroups
+	runs=$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)
+	cgroups=$(find /sys/fs/cgroup -maxdepth 2 -name 'sandbox-*' | sort)
+	local living init
+	living_sandbox
 	# no directory, no state, and (where cgroup v2 holds no limit) no cgroup
 	[ "$(find /run -maxdepth 1 -name 'jaula-sandbox-*' | sort)" = "$runs" ]
 	if ! grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
@@ -622,16 +629,8 @@ new_sandbox_dirs() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Cpus_allowed_list:	$mine" ]
 	[ "${lines[1]}" = "Cpus_allowed_list:	$mine" ]
-	"$JAULA" sandbox -- /bin/sh -c 'echo up >/tmp/up; sleep 30' >/dev/null 2>&1 3>&- &
-	local living=$!
-	HOST_PIDS+=("$living")
-	local init=""
-	for _ in $(seq 100); do
-		init=$(pgrep -P "$living" | head -n 1)
-		[ -n "$init" ] && [ -s "/proc/$init/root/tmp/up" ] && break
-		sleep 0.05
-	done
-	[ -s "/proc/$init/root/tmp/up" ]
+	local living init
+	living_sandbox
 	[ "$(awk -F'\t' '/^Cpus_allowed_list/ { print $2 }' "/proc/$living/status")" = "$mine" ]
 	kill -TERM "$living"
 	wait "$living" || true
