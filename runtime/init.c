@@ -465,8 +465,7 @@ static int init_steps(struct jl_init *c, char **exe, struct jl_err **err)
 	 * runs (init_reaper.c): woken now, the runtime would take this CPU
 	 * from the rest of the start (a socket's wake-up is a synchronous one:
 	 * the kernel puts the reader on the writer's CPU). */
-	c->ready_after_vfork = c->wait == JL_WAIT_NONE && c->reaper;
-	r = c->ready_after_vfork ? 0 : sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, -1);
+	r = jl_init_ready_after_vfork(c) ? 0 : sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, -1);
 	if (r < 0)
 		return jl_err_set(err, -r, "report ready");
 	r = await_handover(c, err);

@@ -75,11 +75,17 @@ struct jl_init {
 	/* jaula sandbox: stay pid 1 as a reaper and run the program as its
 	 * child (init_reaper.c); set by the caller before jl_creator_create. */
 	bool reaper;
-	bool ready_after_vfork; /* init.c: READY is the reaper's to send */
 	/* jaula sandbox: the CPUs the program gets back (the start keeps to
 	 * one, see sandbox.c); NULL: the inherited ones are the caller's */
 	const void *cpus; /* a cpu_set_t (<sched.h> clashes with process.c's kernel headers) */
 };
+
+/* A reaper with nothing to hand over reports READY once the program runs
+ * (init_reaper.c), not before its last steps (init.c). */
+static inline bool jl_init_ready_after_vfork(const struct jl_init *c)
+{
+	return c->reaper && c->wait == JL_WAIT_NONE;
+}
 
 /* Runs in the child; never returns. */
 __attribute__((noreturn)) void jl_init_main(struct jl_init *c);

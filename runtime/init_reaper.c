@@ -115,7 +115,7 @@ void jl_init_reap_and_exec(struct jl_init *c, const char *exe)
 	if (c->cpus)
 		sched_setaffinity(0, sizeof(cpu_set_t), c->cpus);
 	/* The runtime had nothing to do before the program ran (init.c). */
-	if (c->ready_after_vfork)
+	if (jl_init_ready_after_vfork(c))
 		sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, -1);
 	if (pid < 0)
 		return; /* the caller execs the program as pid 1 instead */

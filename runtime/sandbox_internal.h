@@ -61,6 +61,8 @@ void sbx_format_size(uint64_t n, char out[32]);
 
 /* sandbox_seccomp.c: jaula's default profile or the file's, with the
  * names of `allow` taken out of every rule that denies them. */
+/* The /proc paths every sandbox masks (NULL-terminated). */
+extern const char *const sbx_masked_paths[];
 int sbx_seccomp_profile(const char *file, const char *const *allow, size_t n_allow,
 			char **out, struct jl_err **err);
 /* The default profile's program from the cache (the plan's seccomp_key,

@@ -208,14 +208,15 @@ static void write_cgroup_limits(struct jl_json_writer *w, const struct sbx_plan 
 	jl_jw_end_object(w);
 }
 
+const char *const sbx_masked_paths[] = {
+	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/kallsyms",
+	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+	"/proc/scsi", "/proc/interrupts", "/proc/kmsg", NULL};
+
 static void write_linux(struct jl_json_writer *w, const struct sbx_plan *p)
 {
 	static const char *const kinds[] = {"pid", "network", "ipc", "uts", "mount", "cgroup",
 					    "user", NULL};
-	static const char *const masked[] = {
-		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/kallsyms",
-		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-		"/proc/scsi", "/proc/interrupts", "/proc/kmsg", NULL};
 	static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
 					       "/proc/sysrq-trigger", NULL};
 	jl_jw_key(w, "linux");
@@ -233,7 +234,7 @@ static void write_linux(struct jl_json_writer *w, const struct sbx_plan *p)
 		jl_jw_end_object(w);
 	}
 	jl_jw_end_array(w);
-	jl_jw_kv_strv(w, "maskedPaths", masked);
+	jl_jw_kv_strv(w, "maskedPaths", sbx_masked_paths);
 	jl_jw_kv_strv(w, "readonlyPaths", readonly);
 	write_cgroup_limits(w, p);
 	/* Without text, the program is the creator's already (sandbox.c). */

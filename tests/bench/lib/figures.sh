@@ -31,12 +31,24 @@ time_cmd() {
 	SAMPLE=$(ns_to_ms "$ns")
 }
 
+# time_cmd_in FILE CMD...: the same with FILE as the command's stdin.
+time_cmd_in() {
+	local ns in=$1
+	shift
+	ns=$("$DRV" -i "$in" -- "$@") || return 1
+	SAMPLE=$(ns_to_ms "$ns")
+}
+
 # rss_cmd CMD...: peak RSS in KiB as GNU time reports it (wait4's
 # ru_maxrss: the largest of the process, across its execve()s, and of every
 # descendant it waited for).
-rss_cmd() {
-	local f=$BENCH_WORK/rss.out
-	/usr/bin/time -f %M -o "$f" "$@" </dev/null >/dev/null || return 1
+rss_cmd() { rss_cmd_in /dev/null "$@"; }
+
+# rss_cmd_in FILE CMD...: the same with FILE as the command's stdin.
+rss_cmd_in() {
+	local f=$BENCH_WORK/rss.out in=$1
+	shift
+	/usr/bin/time -f %M -o "$f" "$@" <"$in" >/dev/null || return 1
 	SAMPLE=$(tail -n 1 "$f")
 }
 

@@ -313,9 +313,9 @@ fig_net_run_teardown() { jaula_img_rm_all; }
 # minimal /dev, a private /tmp, no capabilities, dies with its parent; and
 # (9a, 9b) the same masked /proc paths (an empty read-only tmpfs on a
 # directory, /dev/null on a file, as the sandbox mounts them) and the very
-# seccomp program the sandbox loads: tests/tools/seccompbpf writes it as
-# the raw BPF `bwrap --seccomp FD` reads (from stdin here: benchexec opens
-# the file afresh for every child).  Still not in bwrap's share: the limits
+# seccomp program the sandbox loads, both from tests/tools/sandboxpeer (the
+# program as the raw BPF `bwrap --seccomp FD` reads, given on stdin here:
+# benchexec opens the file afresh for every child).  Still not in bwrap's share: the limits
 # (rlimits, the watchdog) and a read-only /proc/fs and /proc/sys (bwrap's
 # --proc makes only /proc/bus and /proc/irq read-only here).  "9a (bare
 # bwrap)" is bwrap without the masks and the filter.
@@ -323,19 +323,18 @@ BWRAP_ARGV=(bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL
 	--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/sbin /sbin
 	--symlink usr/lib /lib --symlink usr/lib64 /lib64
 	--ro-bind /etc/ld.so.cache /etc/ld.so.cache --proc /proc --dev /dev --tmpfs /tmp)
-# runtime/sandbox_spec.c's masked paths, where this kernel has them
-SBX_MASKED=(/proc/acpi /proc/asound /proc/kcore /proc/keys /proc/kallsyms /proc/latency_stats
-	/proc/timer_list /proc/timer_stats /proc/sched_debug /proc/scsi /proc/interrupts /proc/kmsg)
 BWRAP_MASKS=()
 SBX_BPF=''
 fig_sbx_setup() {
-	local v m
+	local v m masked peer=$BENCH_TOP/build/tools/sandboxpeer log
 	v=$(bwrap --version 2>/dev/null | awk '{ print $NF }')
+	log=$(log_file sbx-setup)
 	SBX_BPF=$BENCH_WORK/sandbox-seccomp.bpf
-	"$BENCH_TOP/build/tools/seccompbpf" >"$SBX_BPF" 2>>"$(log_file sbx-setup)" && [ -s "$SBX_BPF" ] ||
-		{ SETUP_NA="n/a (no seccomp program for bwrap, see log/sbx-setup.log)"; return 1; }
+	"$peer" seccomp >"$SBX_BPF" 2>>"$log" && [ -s "$SBX_BPF" ] && masked=$("$peer" masked-paths 2>>"$log") ||
+		{ SETUP_NA="n/a (tests/tools/sandboxpeer failed, see log/sbx-setup.log)"; return 1; }
 	BWRAP_MASKS=()
-	for m in "${SBX_MASKED[@]}"; do
+	# only where this kernel has them, as the sandbox mounts them
+	for m in $masked; do
 		if [ -d "$m" ]; then
 			BWRAP_MASKS+=(--tmpfs "$m" --remount-ro "$m")
 		elif [ -e "$m" ]; then
@@ -359,12 +358,9 @@ fig_sbx_available() {
 fig_sbx() {
 	if [ "$1" = jaula ]; then
 		time_cmd "$JAULA" sandbox -- /usr/bin/true
-		return
+	else
+		time_cmd_in "$SBX_BPF" "${BWRAP_ARGV[@]}" "${BWRAP_MASKS[@]}" --seccomp 0 /usr/bin/true
 	fi
-	local ns
-	ns=$("$DRV" -i "$SBX_BPF" -- "${BWRAP_ARGV[@]}" "${BWRAP_MASKS[@]}" --seccomp 0 /usr/bin/true) ||
-		return 1
-	SAMPLE=$(ns_to_ms "$ns")
 }
 fig_sbx_bare_setup() { fig_sbx_setup; }
 fig_sbx_bare_available() { fig_sbx_available "$1"; }
@@ -380,12 +376,9 @@ fig_sbx_rss_available() { fig_sbx_available "$1"; }
 fig_sbx_rss() {
 	if [ "$1" = jaula ]; then
 		rss_cmd "$JAULA" sandbox -- /usr/bin/true
-		return
+	else
+		rss_cmd_in "$SBX_BPF" "${BWRAP_ARGV[@]}" "${BWRAP_MASKS[@]}" --seccomp 0 /usr/bin/true
 	fi
-	local f=$BENCH_WORK/rss.out
-	/usr/bin/time -f %M -o "$f" "${BWRAP_ARGV[@]}" "${BWRAP_MASKS[@]}" --seccomp 0 /usr/bin/true \
-		<"$SBX_BPF" >/dev/null || return 1
-	SAMPLE=$(tail -n 1 "$f")
 }
 
 # in-ns.sh's cleanup, also after a failure or an interrupt: containers of

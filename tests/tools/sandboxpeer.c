@@ -1,9 +1,12 @@
-/* Bench driver: `seccompbpf` writes the sandbox's default seccomp program
- * (jaula's default profile, compiled as `jaula sandbox` compiles it: the
- * -ENOSYS stub, then libseccomp's program for x86-64, x32 and i386) to
- * stdout as the raw array of struct sock_filter that `bwrap --seccomp FD`
- * reads.  The bench gives bwrap that same filter so figure 9a compares
- * like with like. */
+/* Bench driver: what bwrap needs to isolate as `jaula sandbox` does, so
+ * figure 9a compares like with like.
+ *
+ *   sandboxpeer seccomp        the sandbox's default seccomp program
+ *       (jaula's default profile compiled as the sandbox compiles it: the
+ *       -ENOSYS stub, then libseccomp's program for x86-64, x32 and i386)
+ *       as the raw array of struct sock_filter `bwrap --seccomp FD` reads
+ *   sandboxpeer masked-paths   the /proc paths the sandbox masks, a line
+ *       each (sandbox_spec.c's list) */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,12 +18,19 @@
 
 static int fail(struct jl_err *e)
 {
-	fprintf(stderr, "seccompbpf: %s\n", e ? e->msg : "failed");
+	fprintf(stderr, "sandboxpeer: %s\n", e ? e->msg : "failed");
 	jl_err_free(&e);
 	return 1;
 }
 
-int main(void)
+static int masked_paths(void)
+{
+	for (const char *const *m = sbx_masked_paths; *m; m++)
+		printf("%s\n", *m);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int seccomp(void)
 {
 	struct jl_err *e = NULL;
 	cleanup_free char *profile = NULL;
@@ -42,4 +52,14 @@ int main(void)
 	r = fwrite(prog.fprog.filter, 1, size, stdout) == size && fflush(stdout) == 0 ? 0 : 1;
 	jl_seccomp_prog_free(&prog);
 	return r;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "seccomp"))
+		return seccomp();
+	if (argc == 2 && !strcmp(argv[1], "masked-paths"))
+		return masked_paths();
+	fprintf(stderr, "usage: sandboxpeer seccomp|masked-paths\n");
+	return 2;
 }
