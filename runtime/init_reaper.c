@@ -29,27 +29,57 @@
 #include "runtime/init.h"
 #include "runtime/sync.h"
 
-static volatile pid_t program;
-
-static void forward(int sig)
-{
-	if (program > 0)
-		kill(program, sig);
-}
-
 static bool synchronous(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
 	       sig == SIGTRAP || sig == SIGSYS;
 }
 
-static void forward_signals(void)
+/* The signals we forward, and SIGCHLD: blocked and taken with sigwaitinfo,
+ * one sigprocmask instead of a handler per signal (31 syscalls while the
+ * program starts).  A blocked signal is queued even for a pid 1 with no
+ * handler: the kernel drops only the ones it would deliver to SIG_DFL. */
+static void block_forwarded(sigset_t *set)
 {
-	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
-	sigemptyset(&sa.sa_mask);
+	sigemptyset(set);
 	for (int sig = 1; sig < SIGRTMIN; sig++)
-		if (sig != SIGCHLD && sig != SIGKILL && sig != SIGSTOP && !synchronous(sig))
-			sigaction(sig, &sa, NULL);
+		if (sig != SIGKILL && sig != SIGSTOP && !synchronous(sig))
+			sigaddset(set, sig);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+/* Reap whatever has exited; true once the program has (its status in
+ * *status), or when no child is left. */
+static bool reap(pid_t pid, int *status)
+{
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, WNOHANG);
+		if (p == pid) {
+			*status = st;
+			return true;
+		}
+		if (p < 0 && errno == ECHILD)
+			return true;
+		if (p <= 0)
+			return false;
+	}
+}
+
+/* Forward what we are sent to the program and reap every orphan of the
+ * namespace until the program exits.  The first pass catches a program
+ * that exited before SIGCHLD was blocked (unblocked, SIG_DFL discards it). */
+static int wait_program(pid_t pid)
+{
+	sigset_t set;
+	block_forwarded(&set);
+	int status = 0;
+	while (!reap(pid, &status)) {
+		int sig = sigwaitinfo(&set, NULL);
+		if (sig > 0 && sig != SIGCHLD)
+			kill(pid, sig);
+	}
+	return status;
 }
 
 /* Its parent, the runtime, holds the watchdog: without it no limit would be
@@ -105,7 +135,13 @@ void jl_init_reap_and_exec(struct jl_init *c, const char *exe)
 	pid_t pid = vfork();
 	if (pid == 0) {
 		/* The caller's CPUs, not the one the start kept to (sandbox.c);
-		 * a failure (a cpuset shrunk meanwhile) leaves the inherited. */
+		 * a failure (a cpuset shrunk meanwhile) leaves the inherited.
+		 * Here, before the execve, though exec balancing then moves the
+		 * program to the other CPU (~2.5% of a `sandbox -- true` here):
+		 * widened by us after it, the program's first instructions could
+		 * come first, and programs size themselves by their CPUs at
+		 * start-up (nproc, Go's GOMAXPROCS); a child forked then would
+		 * keep one CPU for good.  Seen in 2% of runs when tried. */
 		if (c->cpus)
 			sched_setaffinity(0, sizeof(cpu_set_t), c->cpus);
 		execve(exe, c->argv, c->envp);
@@ -125,19 +161,8 @@ void jl_init_reap_and_exec(struct jl_init *c, const char *exe)
 		jl_err_sys(&err, "exec \"%s\"", exe);
 		sync_send_error(c->sync_fd, err);
 	}
-	program = pid;
 	hide_command_line();
-	forward_signals();
-	int status = 0, st;
-	for (;;) {
-		pid_t p = waitpid(-1, &st, 0);
-		if (p == pid) {
-			status = st;
-			break;
-		}
-		if (p < 0 && errno == ECHILD)
-			break;
-	}
+	int status = wait_program(pid);
 	sync_send(c->sync_fd, SYNC_EXIT_STATUS, status, NULL, 0, -1);
 	_exit(exit_code(status));
 }

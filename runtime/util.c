@@ -382,17 +382,43 @@ bool jl_streq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* The proleptic Gregorian date of a day counted from 1970-01-01: eras of
+ * 400 years (146097 days) and years counted from March, so that the leap
+ * day is the last of its year.  Not gmtime_r: glibc's loads the local time
+ * zone (/etc/localtime: an open, reads and a parse) on its first call,
+ * though UTC needs none of it, and this is on every create's path. */
+void jl_civil_from_days(int64_t days, unsigned *year, unsigned *month, unsigned *day)
+{
+	int64_t z = days + 719468; /* days from 0000-03-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);                          /* 0..146096 */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* 0..365 */
+	unsigned mp = (5 * doy + 2) / 153;                                    /* March is 0 */
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (unsigned)(era * 400 + yoe + (*month <= 2));
+}
+
+void jl_time_rfc3339_at(const struct timespec *ts, char out[40])
+{
+	int64_t s = ts->tv_sec, days = s / 86400, rem = s % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	unsigned y, m, d;
+	jl_civil_from_days(days, &y, &m, &d);
+	snprintf(out, 40, "%04u-%02u-%02uT%02u:%02u:%02u.%09luZ", y % 10000u, m, d,
+		 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60),
+		 (unsigned long)ts->tv_nsec % 1000000000ul);
+}
+
 void jl_time_rfc3339(char out[40])
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	/* Not strftime: it loads the local time zone (/etc/localtime) first. */
-	snprintf(out, 40, "%04u-%02u-%02uT%02u:%02u:%02u.%09luZ", (unsigned)(tm.tm_year + 1900) % 10000u,
-		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
-		 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
-		 (unsigned long)ts.tv_nsec % 1000000000ul);
+	jl_time_rfc3339_at(&ts, out);
 }
 
 static void unescape_octal(char *s)

@@ -126,5 +126,9 @@ bool jl_mountinfo_parse(char *line, struct jl_mountinfo *m);
 
 /* Current time as RFC 3339 with nanoseconds, UTC ("2026-12-01T21:19:08.123456789Z"). */
 void jl_time_rfc3339(char out[40]);
+struct timespec;
+void jl_time_rfc3339_at(const struct timespec *ts, char out[40]);
+/* Day 0 is 1970-01-01; negative days are before it. */
+void jl_civil_from_days(int64_t days, unsigned *year, unsigned *month, unsigned *day);
 
 #endif

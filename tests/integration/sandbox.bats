@@ -83,6 +83,31 @@ assert_all_blocked() {
 	[[ "$stderr" != *"jaula: killed"* ]]
 }
 
+# pid 1 forwards what it is sent to the program: from jaula (a signal
+# to jaula goes to pid 1) and from inside (kill 1); and a signal nobody
+# handles still ends the program, not pid 1 first.
+@test "sandbox: signals sent to jaula or to pid 1 reach the program" {
+	run --separate-stderr sbx -- /bin/sh -c \
+		'trap "echo forwarded; exit 5" USR1; kill -USR1 1; sleep 10 & wait'
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[ "$output" = forwarded ]
+	"$JAULA" sandbox -- /bin/sh -c \
+		'trap "echo got-HUP >/tmp/hup; exit 6" HUP; echo up >/tmp/up; sleep 30 & wait' \
+		>/dev/null 2>&1 3>&- &
+	local living=$! init="" st=0
+	HOST_PIDS+=("$living")
+	for _ in $(seq 100); do
+		init=$(pgrep -P "$living" | head -n 1)
+		[ -n "$init" ] && [ -s "/proc/$init/root/tmp/up" ] && break
+		sleep 0.05
+	done
+	[ -s "/proc/$init/root/tmp/up" ]
+	kill -HUP "$living"
+	wait "$living" || st=$?
+	[ "$st" -eq 6 ]
+}
+
 @test "sandbox: the root is the host's /usr and loader files, nothing else of /etc" {
 	run --separate-stderr sbx -- /bin/sh -c 'ls /; ls /etc; ls /dev'
 	echo "$output"

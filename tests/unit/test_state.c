@@ -15,11 +15,55 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime/container.h"
 #include "runtime/state.h"
 #include "runtime/util.h"
+
+/* --- timestamps ---------------------------------------------------------------- */
+
+/* The date arithmetic agrees with the C library's UTC, day by day over
+ * 1900-2400 (leap centuries 2000 and 2400, the non-leap 1900 and 2100,
+ * days before the epoch), and the text has RFC 3339's shape. */
+static void test_civil_from_days(void **state)
+{
+	(void)state;
+	for (int64_t days = -25567; days <= 157054; days++) {
+		time_t t = (time_t)(days * 86400 + 43210);
+		struct tm tm;
+		assert_non_null(gmtime_r(&t, &tm));
+		unsigned y, m, d;
+		jl_civil_from_days(days, &y, &m, &d);
+		if (y != (unsigned)tm.tm_year + 1900 || m != (unsigned)tm.tm_mon + 1 ||
+		    d != (unsigned)tm.tm_mday)
+			fail_msg("day %lld: %u-%u-%u, libc %d-%d-%d", (long long)days, y, m, d,
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	}
+}
+
+static void test_time_rfc3339(void **state)
+{
+	(void)state;
+	char out[40];
+	jl_time_rfc3339_at(&(struct timespec){.tv_sec = 951825599, .tv_nsec = 7}, out);
+	assert_string_equal(out, "2000-02-29T11:59:59.000000007Z");
+	jl_time_rfc3339_at(&(struct timespec){.tv_sec = -1, .tv_nsec = 999999999}, out);
+	assert_string_equal(out, "1969-12-31T23:59:59.999999999Z");
+	jl_time_rfc3339_at(&(struct timespec){.tv_sec = 4107542400}, out);
+	assert_string_equal(out, "2100-03-01T00:00:00.000000000Z");
+	/* Now, to the second, as the C library sees it. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	jl_time_rfc3339_at(&ts, out);
+	char want[40];
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+	assert_memory_equal(out, want, 19);
+	assert_int_equal(strlen(out), 30);
+}
 
 /* --- signal names ------------------------------------------------------------ */
 
@@ -481,6 +525,8 @@ static void test_status_creating(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_civil_from_days),
+		cmocka_unit_test(test_time_rfc3339),
 		cmocka_unit_test(test_signal_names),
 		cmocka_unit_test(test_signal_realtime),
 		cmocka_unit_test(test_signal_bad),
