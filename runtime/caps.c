@@ -37,20 +37,14 @@ void jl_cap_to_name(int cap, char *out, size_t n)
 	cap_free(s);
 }
 
+/* libcap found the kernel's last capability at start-up (the highest
+ * PR_CAPBSET_READ accepts, a few prctls in its constructor): no file to
+ * read, in the init least of all, where /proc is the container's by the
+ * time the bounding set is dropped and a read was a page of heap more. */
 int jl_cap_last_cap(void)
 {
-	static int last = -1;
-	if (last >= 0)
-		return last;
-	char *text = NULL;
-	int v;
-	if (jl_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 64, &text, NULL, NULL) == 0 &&
-	    sscanf(text, "%d", &v) == 1 && v >= 0 && v < 64)
-		last = v;
-	else
-		last = CAP_LAST_CAP; /* libcap's idea, when /proc is not there */
-	free(text);
-	return last;
+	cap_value_t bits = cap_max_bits();
+	return bits >= 1 && bits <= 64 ? (int)bits - 1 : CAP_LAST_CAP;
 }
 
 int jl_caps_drop_bounding(const struct spec_capabilities *caps, struct jl_err **err)

@@ -88,12 +88,20 @@ void jl_seccomp_cache_key(const struct spec_seccomp *s, char out[65])
 	jl_buf_free(&b);
 }
 
-/* This binary's GNU build id in hex into b (nothing when it has none): it
- * changes with any change to the code, and so with a profile compiled in. */
+struct build_ids {
+	struct jl_buf text;
+	bool missing; /* an object without one: no key at all */
+};
+
+/* The GNU build id of every object loaded, in hex: each changes with any
+ * change to its code, so ours with a profile compiled in, and a shared
+ * libseccomp's (a dynamic build) with its version.  A static build is one
+ * object, libseccomp in it. */
 static int add_build_id(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
-	struct jl_buf *b = data;
+	static const char hex[] = "0123456789abcdef";
+	struct build_ids *ids = data;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_NOTE)
@@ -108,44 +116,53 @@ static int add_build_id(struct dl_phdr_info *info, size_t size, void *data)
 			if ((const char *)desc + n->n_descsz > end)
 				break;
 			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
-				for (size_t k = 0; k < n->n_descsz; k++)
-					jl_buf_printf(b, "%02x", desc[k]);
-				return 1;
+				/* Not printf: two vsnprintf per byte were most of the key. */
+				char out[2 * 64 + 2];
+				size_t k, len = n->n_descsz < 64 ? n->n_descsz : 64;
+				for (k = 0; k < len; k++) {
+					out[2 * k] = hex[desc[k] >> 4];
+					out[2 * k + 1] = hex[desc[k] & 15];
+				}
+				out[2 * k] = ';';
+				jl_buf_add(&ids->text, out, 2 * k + 1);
+				return 0;
 			}
 			p = (const char *)desc + ((n->n_descsz + 3) & ~3u);
 		}
 	}
-	return 1; /* the first object is the program itself: done */
+	ids->missing = true;
+	return 1;
 }
 
 bool jl_seccomp_cache_key_named(const char *what, char out[65])
 {
-	struct jl_buf id = {0};
-	dl_iterate_phdr(add_build_id, &id);
-	if (!id.len)
+	struct build_ids ids = {0};
+	dl_iterate_phdr(add_build_id, &ids);
+	if (ids.missing || !ids.text.len) {
+		jl_buf_free(&ids.text);
 		return false;
-	const struct scmp_version *v = seccomp_version();
+	}
 	struct utsname u;
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
 	struct jl_buf b = {0};
-	jl_buf_printf(&b, "jaula seccomp cache, named 1;%s;libseccomp %u.%u.%u;", id.data,
-		      v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
+	jl_buf_printf(&b, "jaula seccomp cache, named 2;%s;", ids.text.data);
 	put_str(&b, u.release);
 	put_str(&b, u.machine);
 	put_str(&b, what);
 	img_sha256_hex(b.data, b.len, out);
 	jl_buf_free(&b);
-	jl_buf_free(&id);
+	jl_buf_free(&ids.text);
 	return true;
 }
 
 /* dirfd/name as a directory only we can write, made if missing. */
 static int private_dir(int dirfd, const char *name)
 {
-	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-		return -1;
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(dirfd, name, flags);
+	if (fd < 0 && errno == ENOENT && (mkdirat(dirfd, name, 0700) == 0 || errno == EEXIST))
+		fd = openat(dirfd, name, flags);
 	struct stat st;
 	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077))) {
 		jl_debug("seccomp cache %s: not private to uid %u, not used", name,

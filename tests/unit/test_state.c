@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/caps.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
 #include "runtime/util.h"
@@ -63,6 +64,20 @@ static void test_time_rfc3339(void **state)
 	strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
 	assert_memory_equal(out, want, 19);
 	assert_int_equal(strlen(out), 30);
+}
+
+/* The kernel's last capability as libcap probed it is the one the kernel
+ * states (the bounding set is dropped up to it). */
+static void test_cap_last_cap(void **state)
+{
+	(void)state;
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+	int want = -1;
+	if (!f)
+		skip();
+	assert_int_equal(fscanf(f, "%d", &want), 1);
+	fclose(f);
+	assert_int_equal(jl_cap_last_cap(), want);
 }
 
 /* --- signal names ------------------------------------------------------------ */
@@ -525,6 +540,7 @@ static void test_status_creating(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cap_last_cap),
 		cmocka_unit_test(test_civil_from_days),
 		cmocka_unit_test(test_time_rfc3339),
 		cmocka_unit_test(test_signal_names),
