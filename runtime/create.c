@@ -54,6 +54,9 @@ static int load_config(struct jl_creator *c, struct jl_err **err)
 	 * of hooks are the bundle's. */
 	if (chdir(c->bundle) < 0)
 		return jl_err_sys(err, "chdir to bundle \"%s\"", c->bundle);
+	/* Given, built in memory (an ephemeral container's): still checked. */
+	if (c->spec)
+		return jl_validate_for_create(c->spec, c->o, c->run_mode, err);
 	int r = 0;
 	if (!c->config_text)
 		r = jl_read_file_at(AT_FDCWD, "config.json", SPEC_MAX_BYTES, &c->config_text,

@@ -18,8 +18,9 @@ struct jl_creator {
 	bool run_mode;
 	/* The sandbox's container, which nothing else can name: no state
 	 * directory is made (no state.json, no config or seccomp copies for an
-	 * exec or delete that cannot come), and config_text is set by the
-	 * caller instead of read from the bundle (freed here either way). */
+	 * exec or delete that cannot come), and spec is set by the caller
+	 * instead of parsed from the bundle's config.json (freed here either
+	 * way). */
 	bool ephemeral;
 
 	char *bundle; /* absolute */

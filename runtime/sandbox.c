@@ -31,7 +31,7 @@ struct sandbox {
 	struct jl_global g;
 	struct jl_create_opts opts;
 	struct jl_creator c;
-	struct jl_buf config; /* config.json's text, handed to the creator */
+	struct spec *spec; /* the config, handed to the creator */
 	bool created;
 	struct sbx_image img; /* --image */
 	const char *store;    /* the plan's, absolute: --image, --net */
@@ -151,7 +151,7 @@ static int make_bundle(struct sandbox *s, struct sbx_plan *p, struct jl_err **er
 	else if (r == 0 && !p->root_path)
 		r = sbx_rootfs_prepare(rootfd, p, err);
 	if (r == 0)
-		sbx_config_json(p, &s->config);
+		r = sbx_spec_build(p, &s->spec, err);
 	return r;
 }
 
@@ -253,8 +253,8 @@ static int create(struct sandbox *s, struct sbx_plan *p, struct jl_err **err)
 				  .cgroup_disabled = !p->cgroup};
 	s->opts = (struct jl_create_opts){.id = s->id, .bundle = s->dir ? s->dir : p->root_path};
 	s->c = (struct jl_creator){.g = &s->g, .o = &s->opts, .run_mode = true, .ephemeral = true};
-	s->c.config_len = s->config.len;
-	s->c.config_text = jl_buf_steal(&s->config);
+	s->c.spec = s->spec;
+	s->spec = NULL;
 	s->c.init.reaper = true;
 	if (p->has_seccomp_prog) {
 		s->c.init.seccomp = p->seccomp_prog;
@@ -326,7 +326,7 @@ static void destroy(struct sandbox *s)
 	if (s->lock >= 0)
 		close(s->lock); /* last: the directory is gone */
 	free(s->dir);
-	jl_buf_free(&s->config);
+	spec_free(s->spec);
 	if (s->mask_saved)
 		sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
 }

@@ -35,6 +35,7 @@ struct sbx_plan {
 	const char *cwd;
 	uid_t host_uid; /* what the sandbox's root is on the host */
 	gid_t host_gid;
+	const char *seccomp_file; /* --seccomp FILE, or NULL: jaula's default profile */
 	char *seccomp; /* the linux.seccomp object, as JSON text, or NULL: */
 	/* jaula's default profile compiled already, from the cache under
 	 * seccomp_key (sandbox_seccomp.c); a key without a program: a miss,
@@ -71,10 +72,12 @@ void sbx_seccomp_cached(const char *const *allow, size_t n_allow, struct sbx_pla
 /* After a miss: the program made from the text, under the plan's key. */
 void sbx_seccomp_remember(const struct sbx_plan *p, const struct jl_seccomp_prog *prog);
 
-/* sandbox_spec.c: the bundle's config.json, and the mount points its
- * read-only root needs (made before the container, by the caller, who
- * owns the directory: the sandbox's root could not). */
-void sbx_config_json(const struct sbx_plan *p, struct jl_buf *out);
+/* sandbox_spec.c: the container's config, built in memory (the spec
+ * borrows the plan's strings), and the mount points its read-only root
+ * needs (made before the container, by the caller, who owns the
+ * directory: the sandbox's root could not). */
+struct spec;
+int sbx_spec_build(const struct sbx_plan *p, struct spec **out, struct jl_err **err);
 int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err);
 void sbx_rootfs_layout(struct jl_buf *out);
 

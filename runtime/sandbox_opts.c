@@ -246,6 +246,7 @@ int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct j
 					&p->seccomp, err);
 	if (r < 0)
 		return r;
+	p->seccomp_file = o->seccomp_file;
 	p->argv = o->argv;
 	p->argc = o->argc;
 	p->cwd = o->workdir ? o->workdir : "/";

@@ -1,4 +1,4 @@
-/* The sandbox's config.json: jaula's locked-down container, tighter.
+/* The sandbox's config: jaula's locked-down container, tighter.
  *  - every namespace, user included: the program is root only in there,
  *    and that root is SBX_ROOT_HOST_ID (or the calling user) outside;
  *  - no capabilities at all, no_new_privs, seccomp (sandbox_seccomp.c);
@@ -18,13 +18,14 @@
  * The binds' mount points are made beforehand, in the bundle's rootfs
  * directory, by the caller: the sandbox's root may not write there. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/json.h"
 #include "runtime/sandbox_internal.h"
+#include "runtime/spec.h"
 #include "runtime/spec_default.h"
 #include "runtime/state.h"
 
@@ -35,20 +36,46 @@ static const char *const etc_files[] = {"/etc/ld.so.cache", "/etc/ld.so.conf",
 static const char *const own_dirs[] = {"proc", "dev", "tmp", "usr", "etc"};
 #define N_OWN_DIRS_IMAGE 3 /* an image's root has its own usr and etc */
 
+/* The config is built as the parser would have made it of the JSON, not
+ * written as text for the creator to parse back: that round trip was a
+ * fifth of a millisecond and seven fresh pages of heap before the clone.
+ * Strings are static, the plan's (it outlives the creator) or the spec's
+ * arena's; jl_validate_for_create still checks the whole. */
+struct builder {
+	struct spec *s;
+	const struct sbx_plan *p;
+};
+
+static struct spec_strv strv(const char *const *v)
+{
+	size_t n = 0;
+	while (v[n])
+		n++;
+	return (struct spec_strv){.v = (const char **)v, .n = n};
+}
+
+static void mount(struct builder *b, const char *dst, const char *type, const char *src,
+		  const char *const *opts)
+{
+	struct spec_mount *m = &b->s->mounts[b->s->n_mounts++];
+	*m = (struct spec_mount){.destination = dst, .type = type, .source = src,
+				 .options = strv(opts)};
+}
+
 /* Read-only all the way down ("rro"): a plain "ro" bind would leave the
  * submounts of a recursive bind writable. */
-static void ro_bind(struct jl_json_writer *w, const char *src, const char *dst)
+static void ro_bind(struct builder *b, const char *src, const char *dst)
 {
 	static const char *const opts[] = {"rbind", "rprivate", "ro", "rro", "nosuid", "rnosuid",
 					   "nodev", "rnodev", NULL};
-	jl_spec_json_mount(w, dst, "bind", src, opts);
+	mount(b, dst, "bind", src, opts);
 }
 
-static void rw_bind(struct jl_json_writer *w, const char *src, const char *dst)
+static void rw_bind(struct builder *b, const char *src, const char *dst)
 {
 	static const char *const opts[] = {"rbind", "rprivate", "nosuid", "rnosuid",
 					   "nodev", "rnodev", NULL};
-	jl_spec_json_mount(w, dst, "bind", src, opts);
+	mount(b, dst, "bind", src, opts);
 }
 
 static bool host_is_dir(const char *path)
@@ -63,48 +90,50 @@ static bool host_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-static void write_host_binds(struct jl_json_writer *w)
+static void host_binds(struct builder *b)
 {
-	ro_bind(w, "/usr", "/usr");
+	ro_bind(b, "/usr", "/usr");
 	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++)
 		if (host_is_dir(top_links[i])) /* not merged-/usr: a directory of its own */
-			ro_bind(w, top_links[i], top_links[i]);
+			ro_bind(b, top_links[i], top_links[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
 		if (host_exists(etc_files[i]))
-			ro_bind(w, etc_files[i], etc_files[i]);
+			ro_bind(b, etc_files[i], etc_files[i]);
 }
 
-static void write_mounts(struct jl_json_writer *w, const struct sbx_plan *p)
+static void build_mounts(struct builder *b)
 {
+	static const char *const proc[] = {"nosuid", "noexec", "nodev", NULL};
 	static const char *const dev[] = {"nosuid", "noexec", "mode=755", "size=64k", NULL};
+	/* No gid=5: the sandbox's user namespace maps no tty group. */
 	static const char *const pts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666",
 					  "mode=0620", NULL};
-	char tmp_size[48];
-	snprintf(tmp_size, sizeof(tmp_size), "size=%llu", (unsigned long long)p->lim.memory);
-	const char *const tmp[] = {"nosuid", "nodev", "mode=1777", tmp_size, NULL};
-	jl_jw_key(w, "mounts");
-	jl_jw_begin_array(w);
-	jl_spec_json_mount(w, "/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev",
-								       NULL});
-	jl_spec_json_mount(w, "/dev", "tmpfs", "tmpfs", dev);
-	/* No gid=5: the sandbox's user namespace maps no tty group. */
+	const struct sbx_plan *p = b->p;
+	/* its own four, the host's /usr, six top-level dirs, four of /etc */
+	size_t cap = 4 + 1 + ARRAY_SIZE(top_links) + ARRAY_SIZE(etc_files) + p->n_binds;
+	b->s->mounts = jl_arena_alloc(&b->s->arena, cap * sizeof(*b->s->mounts));
+	const char **tmp = jl_arena_alloc(&b->s->arena, 5 * sizeof(*tmp));
+	char *size = jl_arena_alloc(&b->s->arena, 32);
+	snprintf(size, 32, "size=%llu", (unsigned long long)p->lim.memory);
+	tmp[0] = "nosuid", tmp[1] = "nodev", tmp[2] = "mode=1777", tmp[3] = size;
+	mount(b, "/proc", "proc", "proc", proc);
+	mount(b, "/dev", "tmpfs", "tmpfs", dev);
 	if (p->tty)
-		jl_spec_json_mount(w, "/dev/pts", "devpts", "devpts", pts);
-	jl_spec_json_mount(w, "/tmp", "tmpfs", "tmpfs", tmp);
+		mount(b, "/dev/pts", "devpts", "devpts", pts);
+	mount(b, "/tmp", "tmpfs", "tmpfs", tmp);
 	if (!p->from_image)
-		write_host_binds(w);
+		host_binds(b);
 	for (size_t i = 0; i < p->n_binds; i++) {
-		const struct sbx_bind *b = &p->binds[i];
-		if (b->writable)
-			rw_bind(w, b->source, b->destination);
+		const struct sbx_bind *bd = &p->binds[i];
+		if (bd->writable)
+			rw_bind(b, bd->source, bd->destination);
 		else
-			ro_bind(w, b->source, b->destination);
+			ro_bind(b, bd->source, bd->destination);
 	}
-	jl_jw_end_array(w);
 }
 
-static void rlimit_entry(struct jl_json_writer *w, const char *type, int resource,
-			 uint64_t soft, uint64_t hard)
+static void rlimit_entry(struct spec_rlimit *rl, const char *name, int resource, uint64_t soft,
+			 uint64_t hard)
 {
 	/* Never above what we hold: without CAP_SYS_RESOURCE (in the host's
 	 * user namespace) raising a hard limit is refused, and less is safe. */
@@ -115,11 +144,7 @@ static void rlimit_entry(struct jl_json_writer *w, const char *type, int resourc
 		if (soft > hard)
 			soft = hard;
 	}
-	jl_jw_begin_object(w);
-	jl_jw_kv_str(w, "type", type);
-	jl_jw_kv_uint(w, "soft", soft);
-	jl_jw_kv_uint(w, "hard", hard);
-	jl_jw_end_object(w);
+	*rl = (struct spec_rlimit){.resource = resource, .name = name, .soft = soft, .hard = hard};
 }
 
 /* Per process, inside the sandbox's user namespace.  RLIMIT_NPROC counts
@@ -129,83 +154,66 @@ static void rlimit_entry(struct jl_json_writer *w, const char *type, int resourc
  * address space than they touch: the watchdog judges memory by what is
  * resident.  RLIMIT_CPU's hard limit (soft + 1) kills a process that
  * ignores SIGXCPU. */
-static void write_rlimits(struct jl_json_writer *w, const struct sbx_limits *l)
+static void build_rlimits(struct builder *b)
 {
-	jl_jw_key(w, "rlimits");
-	jl_jw_begin_array(w);
-	rlimit_entry(w, "RLIMIT_NPROC", RLIMIT_NPROC, l->pids, l->pids);
+	const struct sbx_limits *l = &b->p->lim;
+	struct spec_process *pr = &b->s->process;
+	struct spec_rlimit *rl = pr->rlimits = jl_arena_alloc(&b->s->arena, 6 * sizeof(*rl));
+	rlimit_entry(rl++, "RLIMIT_NPROC", RLIMIT_NPROC, l->pids, l->pids);
 #ifndef __SANITIZE_ADDRESS__
 	/* (Not in an ASan build: its shadow memory is terabytes of address
 	 * space, and the sandbox's init is jaula's own code until execve.) */
-	rlimit_entry(w, "RLIMIT_AS", RLIMIT_AS, 4 * l->memory, 4 * l->memory);
+	rlimit_entry(rl++, "RLIMIT_AS", RLIMIT_AS, 4 * l->memory, 4 * l->memory);
 #endif
-	rlimit_entry(w, "RLIMIT_CPU", RLIMIT_CPU, l->cpu_sec, l->cpu_sec + 1);
-	rlimit_entry(w, "RLIMIT_FSIZE", RLIMIT_FSIZE, l->fsize, l->fsize);
-	rlimit_entry(w, "RLIMIT_NOFILE", RLIMIT_NOFILE, l->nofile, l->nofile);
-	rlimit_entry(w, "RLIMIT_CORE", RLIMIT_CORE, 0, 0);
-	jl_jw_end_array(w);
+	rlimit_entry(rl++, "RLIMIT_CPU", RLIMIT_CPU, l->cpu_sec, l->cpu_sec + 1);
+	rlimit_entry(rl++, "RLIMIT_FSIZE", RLIMIT_FSIZE, l->fsize, l->fsize);
+	rlimit_entry(rl++, "RLIMIT_NOFILE", RLIMIT_NOFILE, l->nofile, l->nofile);
+	rlimit_entry(rl++, "RLIMIT_CORE", RLIMIT_CORE, 0, 0);
+	pr->n_rlimits = (size_t)(rl - pr->rlimits);
 }
 
-static void write_process(struct jl_json_writer *w, const struct sbx_plan *p)
+/* uid 0 and gid 0 in there, no capability in any set, no_new_privs. */
+static void build_process(struct builder *b)
 {
-	static const char *const none[] = {NULL};
-	jl_jw_key(w, "process");
-	jl_jw_begin_object(w);
-	jl_jw_kv_bool(w, "terminal", p->tty);
+	const struct sbx_plan *p = b->p;
+	struct spec_process *pr = &b->s->process;
+	b->s->has_process = true;
+	pr->terminal = p->tty;
 	if (p->tty && p->rows && p->cols) {
-		jl_jw_key(w, "consoleSize");
-		jl_jw_begin_object(w);
-		jl_jw_kv_uint(w, "height", p->rows);
-		jl_jw_kv_uint(w, "width", p->cols);
-		jl_jw_end_object(w);
+		pr->has_console_size = true;
+		pr->console_height = p->rows;
+		pr->console_width = p->cols;
 	}
-	jl_jw_key(w, "user");
-	jl_jw_begin_object(w);
-	jl_jw_kv_uint(w, "uid", 0);
-	jl_jw_kv_uint(w, "gid", 0);
-	jl_jw_end_object(w);
-	jl_jw_key(w, "args");
-	jl_jw_begin_array(w);
+	const char **args = jl_arena_alloc(&b->s->arena, (p->argc + 1) * sizeof(*args));
 	for (size_t i = 0; i < p->argc; i++)
-		jl_jw_str(w, p->argv[i]);
-	jl_jw_end_array(w);
-	jl_jw_kv_strv(w, "env", (const char *const *)p->env);
-	jl_jw_kv_str(w, "cwd", p->cwd);
-	jl_jw_key(w, "capabilities");
-	jl_jw_begin_object(w);
-	jl_jw_kv_strv(w, "bounding", none);
-	jl_jw_kv_strv(w, "effective", none);
-	jl_jw_kv_strv(w, "permitted", none);
-	jl_jw_kv_strv(w, "inheritable", none);
-	jl_jw_kv_strv(w, "ambient", none);
-	jl_jw_end_object(w);
-	write_rlimits(w, &p->lim);
-	jl_jw_kv_bool(w, "noNewPrivileges", true);
+		args[i] = p->argv[i];
+	pr->args = (struct spec_strv){.v = args, .n = p->argc};
+	pr->env = strv((const char *const *)p->env);
+	pr->cwd = p->cwd;
+	pr->caps.set = true;
+	build_rlimits(b);
+	pr->no_new_privileges = true;
 	/* The OOM killer takes the sandbox before anything of the host's.  An
 	 * ordinary user's runtime cannot write it: the init's /proc files
 	 * belong to the host's root while it is non-dumpable. */
-	if (geteuid() == 0)
-		jl_jw_kv_int(w, "oomScoreAdj", 1000);
-	jl_jw_end_object(w);
+	if (geteuid() == 0) {
+		pr->has_oom_score_adj = true;
+		pr->oom_score_adj = 1000;
+	}
 }
 
 /* Where cgroup v2 has the controllers, the kernel holds the whole sandbox
  * to memory and pids as well (the watchdog still names the limit). */
-static void write_cgroup_limits(struct jl_json_writer *w, const struct sbx_plan *p)
+static void build_cgroup_limits(struct builder *b)
 {
-	if (!p->cgroup_limits)
+	if (!b->p->cgroup_limits)
 		return;
-	jl_jw_key(w, "resources");
-	jl_jw_begin_object(w);
-	jl_jw_key(w, "memory");
-	jl_jw_begin_object(w);
-	jl_jw_kv_uint(w, "limit", p->lim.memory);
-	jl_jw_end_object(w);
-	jl_jw_key(w, "pids");
-	jl_jw_begin_object(w);
-	jl_jw_kv_uint(w, "limit", p->lim.pids);
-	jl_jw_end_object(w);
-	jl_jw_end_object(w);
+	struct cg_resources *r = &b->s->lnx.resources;
+	b->s->lnx.has_resources = true;
+	r->has_memory = r->memory.has_limit = true;
+	r->memory.limit = (int64_t)b->p->lim.memory;
+	r->has_pids = r->has_pids_limit = true;
+	r->pids_limit = (int64_t)b->p->lim.pids;
 }
 
 const char *const sbx_masked_paths[] = {
@@ -213,54 +221,67 @@ const char *const sbx_masked_paths[] = {
 	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
 	"/proc/scsi", "/proc/interrupts", "/proc/kmsg", NULL};
 
-static void write_linux(struct jl_json_writer *w, const struct sbx_plan *p)
+static struct spec_id_maps root_as(struct builder *b, uint32_t host)
 {
-	static const char *const kinds[] = {"pid", "network", "ipc", "uts", "mount", "cgroup",
-					    "user", NULL};
-	static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-					       "/proc/sysrq-trigger", NULL};
-	jl_jw_key(w, "linux");
-	jl_jw_begin_object(w);
-	jl_spec_json_id_map(w, "uidMappings", p->host_uid);
-	jl_spec_json_id_map(w, "gidMappings", p->host_gid);
-	jl_jw_key(w, "namespaces");
-	jl_jw_begin_array(w);
-	for (const char *const *k = kinds; *k; k++) {
-		jl_jw_begin_object(w);
-		jl_jw_kv_str(w, "type", *k);
-		/* --net: joined, made and attached beforehand (sandbox_net.c). */
-		if (!strcmp(*k, "network") && p->netns_path[0])
-			jl_jw_kv_str(w, "path", p->netns_path);
-		jl_jw_end_object(w);
-	}
-	jl_jw_end_array(w);
-	jl_jw_kv_strv(w, "maskedPaths", sbx_masked_paths);
-	jl_jw_kv_strv(w, "readonlyPaths", readonly);
-	write_cgroup_limits(w, p);
-	/* Without text, the program is the creator's already (sandbox.c). */
-	if (p->seccomp) {
-		jl_jw_key(w, "seccomp");
-		jl_jw_raw(w, p->seccomp);
-	}
-	jl_jw_end_object(w);
+	struct ns_id_map *m = jl_arena_alloc(&b->s->arena, sizeof(*m));
+	*m = (struct ns_id_map){.container_id = 0, .host_id = host, .size = 1};
+	return (struct spec_id_maps){.v = m, .n = 1};
 }
 
-void sbx_config_json(const struct sbx_plan *p, struct jl_buf *out)
+/* Without text, the program is the creator's already (sandbox.c). */
+static int build_seccomp(struct builder *b, struct jl_err **err)
 {
-	struct jl_json_writer w = {.out = out, .pretty = true};
-	jl_jw_begin_object(&w);
-	jl_jw_kv_str(&w, "ociVersion", JL_OCI_VERSION);
-	write_process(&w, p);
-	jl_jw_key(&w, "root");
-	jl_jw_begin_object(&w);
-	jl_jw_kv_str(&w, "path", p->root_path ? p->root_path : "rootfs");
-	jl_jw_kv_bool(&w, "readonly", true);
-	jl_jw_end_object(&w);
-	jl_jw_kv_str(&w, "hostname", "sandbox");
-	write_mounts(&w, p);
-	write_linux(&w, p);
-	jl_jw_end_object(&w);
-	jl_buf_puts(out, "\n");
+	const char *text = b->p->seccomp;
+	if (!text)
+		return 0;
+	b->s->lnx.has_seccomp = true;
+	const char *file = b->p->seccomp_file;
+	cleanup_free char *name = file ? xasprintf("--seccomp %s", file)
+				       : xstrdup("the default seccomp profile");
+	return spec_parse_seccomp(text, strlen(text), name, &b->s->arena, &b->s->tree,
+				  &b->s->lnx.seccomp, err);
+}
+
+static int build_linux(struct builder *b, struct jl_err **err)
+{
+	static const enum ns_type kinds[] = {NS_PID, NS_NET, NS_IPC, NS_UTS, NS_MNT, NS_CGROUP,
+					     NS_USER};
+	static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+					       "/proc/sysrq-trigger", NULL};
+	struct spec_linux *l = &b->s->lnx;
+	b->s->has_linux = true;
+	l->uid_mappings = root_as(b, b->p->host_uid);
+	l->gid_mappings = root_as(b, b->p->host_gid);
+	l->namespaces = jl_arena_alloc(&b->s->arena, ARRAY_SIZE(kinds) * sizeof(*l->namespaces));
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		struct spec_namespace *n = &l->namespaces[l->n_namespaces++];
+		n->type = kinds[i];
+		/* --net: joined, made and attached beforehand (sandbox_net.c). */
+		if (kinds[i] == NS_NET && b->p->netns_path[0])
+			n->path = b->p->netns_path;
+	}
+	l->masked_paths = strv(sbx_masked_paths);
+	l->readonly_paths = strv(readonly);
+	build_cgroup_limits(b);
+	return build_seccomp(b, err);
+}
+
+int sbx_spec_build(const struct sbx_plan *p, struct spec **out, struct jl_err **err)
+{
+	cleanup_spec struct spec *s = xcalloc(1, sizeof(*s));
+	struct builder b = {.s = s, .p = p};
+	s->oci_version = JL_OCI_VERSION;
+	s->has_root = true;
+	s->root.path = p->root_path ? p->root_path : "rootfs";
+	s->root.readonly = true;
+	s->hostname = "sandbox";
+	build_process(&b);
+	build_mounts(&b);
+	int r = build_linux(&b, err);
+	if (r < 0)
+		return r;
+	*out = steal_ptr(&s);
+	return 0;
 }
 
 /* --- the rootfs directory ------------------------------------------------- */

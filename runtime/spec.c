@@ -328,6 +328,18 @@ static int resources_part(struct sp_ctx *c, jl_json_val v, const struct sp_path 
 	return sp_parse_resources(c, v, at, out);
 }
 
+static int seccomp_part(struct sp_ctx *c, jl_json_val v, const struct sp_path *at, void *out)
+{
+	return sp_parse_seccomp(c, v, at, out);
+}
+
+int spec_parse_seccomp(const char *text, size_t len, const char *name, struct jl_arena *arena,
+		       jl_json_val *tree, struct spec_seccomp *out, struct jl_err **err)
+{
+	memset(out, 0, sizeof(*out));
+	return parse_part(text, len, name, arena, tree, seccomp_part, out, err);
+}
+
 int spec_parse_process(const char *text, size_t len, const char *name, struct jl_arena *arena,
 		       jl_json_val *tree, struct spec_process *out, struct jl_err **err)
 {

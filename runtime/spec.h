@@ -294,6 +294,10 @@ int spec_parse_process(const char *text, size_t len, const char *name, struct jl
 int spec_parse_resources(const char *text, size_t len, const char *name, struct jl_arena *arena,
 			 jl_json_val *tree, struct cg_resources *out, struct jl_err **err);
 
+/* A linux.seccomp object alone (jaula sandbox --seccomp FILE). */
+int spec_parse_seccomp(const char *text, size_t len, const char *name, struct jl_arena *arena,
+		       jl_json_val *tree, struct spec_seccomp *out, struct jl_err **err);
+
 /* Names for the hook kinds as the spec spells them ("createRuntime"). */
 const char *spec_hook_name(enum spec_hook_kind k);
 

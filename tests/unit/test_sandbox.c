@@ -182,13 +182,10 @@ static void test_seccomp_file(void **state)
 
 static struct spec *parse_config(const struct sbx_plan *p)
 {
-	struct jl_buf b = {0};
-	sbx_config_json(p, &b);
 	struct spec *s = NULL;
 	struct jl_err *err = NULL;
-	if (spec_parse(b.data, b.len, "config.json", &s, &err) < 0)
+	if (sbx_spec_build(p, &s, &err) < 0)
 		fail_msg("%s", err->msg);
-	jl_buf_free(&b);
 	return s;
 }
 
