@@ -45,7 +45,9 @@ static bool find_cgroup2_mount(char *out, size_t n)
 		struct jl_mountinfo m;
 		if (!jl_mountinfo_parse(line, &m) || strcmp(m.fstype, "cgroup2"))
 			continue;
-		if (is_cgroup2(m.mountpoint)) {
+		if (strlen(m.mountpoint) >= n)
+			jl_debug("cgroup2 at \"%.64s...\": a path too long to use", m.mountpoint);
+		else if (is_cgroup2(m.mountpoint)) {
 			snprintf(out, n, "%s", m.mountpoint);
 			found = true;
 		}

@@ -18,9 +18,16 @@ enum cg_mode {
 	CG_MODE_LEGACY,  /* v1 only: no v2 hierarchy to use */
 };
 
+/* Not PATH_MAX: a cg_root sits in every creator and on the stack of the
+ * calls that detect one, and each 4 KiB of it was a page more to fault in
+ * before a container's clone and to copy after it.  A cgroup2 mount is
+ * /sys/fs/cgroup or /sys/fs/cgroup/unified; a longer path than this one is
+ * not taken for one. */
+#define CG_MOUNT_MAX 256
+
 struct cg_root {
 	enum cg_mode mode;
-	char mount[PATH_MAX]; /* where cgroup2 is mounted ("" in legacy mode) */
+	char mount[CG_MOUNT_MAX]; /* where cgroup2 is mounted ("" in legacy mode) */
 };
 
 /* Where is cgroup2?  Checks /sys/fs/cgroup and /sys/fs/cgroup/unified with
