@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -105,15 +106,18 @@ static void hide_command_line(void)
 	if (fd >= 0)
 		close(fd);
 	char *p = n > 0 ? (buf[n] = 0, strrchr(buf, ')')) : NULL;
-	unsigned long start, end;
-	/* arg_start and arg_end are fields 48 and 49; field 3 follows ')' */
-	if (!p || sscanf(p + 2, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-				" %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-				" %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu",
-			    &start, &end) != 2 || end <= start)
+	if (!p)
+		return;
+	/* arg_start and arg_end are fields 48 and 49; field 3 follows ") " */
+	for (int field = 2; field < 48 && p; field++)
+		p = strchr(p + 1, ' ');
+	char *end;
+	unsigned long start = p ? strtoul(p + 1, &end, 10) : 0;
+	unsigned long stop = p && *end == ' ' ? strtoul(end + 1, &end, 10) : 0;
+	if (!start || stop <= start)
 		return;
 	static const char name[] = "jaula-sandbox-init";
-	size_t len = end - start;
+	size_t len = stop - start;
 	memset((void *)start, 0, len);
 	memcpy((void *)start, name, len > sizeof(name) ? sizeof(name) : len - 1);
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -345,8 +346,13 @@ uint64_t jl_process_ignored_signals(void)
 		return ~(uint64_t)0;
 	buf[n] = 0;
 	const char *p = strstr(buf, "\nSigIgn:");
-	unsigned long long mask;
-	return p && sscanf(p + 8, "%llx", &mask) == 1 ? (uint64_t)mask : ~(uint64_t)0;
+	if (!p)
+		return ~(uint64_t)0;
+	/* strtoull, not sscanf: the scanf engine is pages of text to fault
+	 * in before a container's clone, for one hex number. */
+	char *end;
+	unsigned long long mask = strtoull(p + 8, &end, 16);
+	return end != p + 8 && *end == '\n' ? (uint64_t)mask : ~(uint64_t)0;
 }
 
 void jl_process_reset_signals(uint64_t ignored)
