@@ -25,6 +25,16 @@ struct sbx_bind {
 };
 
 /* Everything the config is written from, checked. */
+/* The host's tree as a sandbox's root takes it (sandbox_spec.c), looked
+ * at once: the shared root's key, the mount points and the binds read it. */
+#define SBX_N_TOP 6 /* /bin /sbin /lib /lib32 /lib64 /libx32 */
+#define SBX_N_ETC 4 /* /etc/ld.so.cache /etc/ld.so.conf{,.d} /etc/alternatives */
+struct sbx_host {
+	char *link[SBX_N_TOP]; /* a merged-/usr link's target, or NULL */
+	bool dir[SBX_N_TOP];   /* a directory of its own, bound */
+	char etc[SBX_N_ETC];   /* 'd', 'f', or 0: absent */
+};
+
 struct sbx_plan {
 	struct sbx_limits lim;
 	struct sbx_bind *binds;
@@ -52,6 +62,7 @@ struct sbx_plan {
 	const char *network; /* --net: "bridge" or a network's name; NULL: loopback only */
 	char netns_path[40]; /* --net: the attached namespace, as the runtime opens it */
 	char *root_path; /* a shared root (sandbox_skeleton.c); NULL: the bundle's rootfs */
+	struct sbx_host host; /* without --image */
 };
 
 /* sandbox_opts.c: the flags' strings into a plan. */
@@ -79,7 +90,9 @@ void sbx_seccomp_remember(const struct sbx_plan *p, const struct jl_seccomp_prog
 struct spec;
 int sbx_spec_build(const struct sbx_plan *p, struct spec **out, struct jl_err **err);
 int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err);
-void sbx_rootfs_layout(struct jl_buf *out);
+void sbx_host_probe(struct sbx_host *h);
+void sbx_host_free(struct sbx_host *h);
+void sbx_rootfs_layout(const struct sbx_host *h, struct jl_buf *out);
 
 /* sandbox_skeleton.c: the root shared by root's sandboxes without binds or
  * an image (made on first use), or NULL: the sandbox makes its own. */

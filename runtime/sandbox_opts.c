@@ -252,6 +252,8 @@ int sbx_plan_build(const struct jl_sandbox_opts *o, struct sbx_plan *p, struct j
 	p->cwd = o->workdir ? o->workdir : "/";
 	p->tty = o->tty;
 	p->from_image = o->image != NULL;
+	if (!p->from_image)
+		sbx_host_probe(&p->host);
 	p->network = o->network ? o->network : o->net ? "bridge" : NULL;
 	if (p->tty)
 		terminal_size(p);
@@ -287,5 +289,6 @@ void sbx_plan_free(struct sbx_plan *p)
 		jl_seccomp_prog_free(&p->seccomp_prog);
 	free(p->store);
 	free(p->root_path);
+	sbx_host_free(&p->host);
 	memset(p, 0, sizeof(*p));
 }

@@ -57,7 +57,7 @@ char *sbx_skeleton(const struct sbx_plan *p)
 	if (geteuid() != 0 || p->n_binds > 0 || p->from_image)
 		return NULL;
 	struct jl_buf layout = {0};
-	sbx_rootfs_layout(&layout);
+	sbx_rootfs_layout(&p->host, &layout);
 	char key[65];
 	img_sha256_hex(layout.data ? layout.data : "", layout.len, key);
 	jl_buf_free(&layout);

@@ -30,9 +30,10 @@
 #include "runtime/state.h"
 
 /* What a dynamically linked program needs of the host, besides /usr. */
-static const char *const top_links[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
-static const char *const etc_files[] = {"/etc/ld.so.cache", "/etc/ld.so.conf",
-					"/etc/ld.so.conf.d", "/etc/alternatives"};
+static const char *const top_links[SBX_N_TOP] = {"/bin",   "/sbin",  "/lib",
+						 "/lib32", "/lib64", "/libx32"};
+static const char *const etc_files[SBX_N_ETC] = {"/etc/ld.so.cache", "/etc/ld.so.conf",
+						 "/etc/ld.so.conf.d", "/etc/alternatives"};
 static const char *const own_dirs[] = {"proc", "dev", "tmp", "usr", "etc"};
 #define N_OWN_DIRS_IMAGE 3 /* an image's root has its own usr and etc */
 
@@ -78,26 +79,15 @@ static void rw_bind(struct builder *b, const char *src, const char *dst)
 	mount(b, dst, "bind", src, opts);
 }
 
-static bool host_is_dir(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool host_exists(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0;
-}
-
 static void host_binds(struct builder *b)
 {
+	const struct sbx_host *h = &b->p->host;
 	ro_bind(b, "/usr", "/usr");
-	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++)
-		if (host_is_dir(top_links[i])) /* not merged-/usr: a directory of its own */
+	for (size_t i = 0; i < SBX_N_TOP; i++)
+		if (h->dir[i]) /* not merged-/usr: a directory of its own */
 			ro_bind(b, top_links[i], top_links[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
-		if (host_exists(etc_files[i]))
+	for (size_t i = 0; i < SBX_N_ETC; i++)
+		if (h->etc[i])
 			ro_bind(b, etc_files[i], etc_files[i]);
 }
 
@@ -315,53 +305,70 @@ static int make_mount_point(int dirfd, const char *path, bool is_dir, struct jl_
 	return 0;
 }
 
-/* A merged-/usr link (/bin -> usr/bin) is copied as a link. */
-static int copy_top_link(int rootfd, const char *path, struct jl_err **err)
-{
-	char target[PATH_MAX];
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return 0; /* absent, or a directory: bound instead */
-	target[n] = 0;
-	if (symlinkat(target, rootfd, path + 1) < 0 && errno != EEXIST)
-		return jl_err_sys(err, "create link \"%s\"", path);
-	return 0;
-}
-
 int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err)
 {
+	const struct sbx_host *h = &p->host;
 	int r = 0;
 	size_t n_own = p->from_image ? N_OWN_DIRS_IMAGE : ARRAY_SIZE(own_dirs);
 	for (size_t i = 0; r == 0 && i < n_own; i++)
 		r = make_mount_point(rootfd, own_dirs[i], true, err);
-	for (size_t i = 0; r == 0 && !p->from_image && i < ARRAY_SIZE(top_links); i++)
-		r = host_is_dir(top_links[i]) ? make_mount_point(rootfd, top_links[i], true, err)
-					       : copy_top_link(rootfd, top_links[i], err);
-	for (size_t i = 0; r == 0 && !p->from_image && i < ARRAY_SIZE(etc_files); i++)
-		if (host_exists(etc_files[i]))
-			r = make_mount_point(rootfd, etc_files[i], host_is_dir(etc_files[i]), err);
+	for (size_t i = 0; r == 0 && !p->from_image && i < SBX_N_TOP; i++) {
+		if (h->dir[i])
+			r = make_mount_point(rootfd, top_links[i], true, err);
+		/* A merged-/usr link (/bin -> usr/bin) is copied as a link. */
+		else if (h->link[i] && symlinkat(h->link[i], rootfd, top_links[i] + 1) < 0 &&
+			 errno != EEXIST)
+			r = jl_err_sys(err, "create link \"%s\"", top_links[i]);
+	}
+	for (size_t i = 0; r == 0 && !p->from_image && i < SBX_N_ETC; i++)
+		if (h->etc[i])
+			r = make_mount_point(rootfd, etc_files[i], h->etc[i] == 'd', err);
 	for (size_t i = 0; r == 0 && i < p->n_binds; i++)
 		r = make_mount_point(rootfd, p->binds[i].destination, p->binds[i].is_dir, err);
 	return r;
 }
 
+/* readlink first: a directory answers EINVAL, and only then is an lstat
+ * needed to tell it from a file; an absent one answers ENOENT. */
+void sbx_host_probe(struct sbx_host *h)
+{
+	for (size_t i = 0; i < SBX_N_TOP; i++) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(top_links[i], target, sizeof(target) - 1);
+		struct stat st;
+		if (n >= 0)
+			h->link[i] = (target[n] = 0, xstrdup(target));
+		else
+			h->dir[i] = errno == EINVAL && lstat(top_links[i], &st) == 0 &&
+				    S_ISDIR(st.st_mode);
+	}
+	for (size_t i = 0; i < SBX_N_ETC; i++) {
+		struct stat st;
+		h->etc[i] = lstat(etc_files[i], &st) < 0 ? 0 : S_ISDIR(st.st_mode) ? 'd' : 'f';
+	}
+}
+
+void sbx_host_free(struct sbx_host *h)
+{
+	for (size_t i = 0; i < SBX_N_TOP; i++)
+		free(h->link[i]);
+	memset(h, 0, sizeof(*h));
+}
+
 /* What sbx_rootfs_prepare makes of the host's tree with no binds and no
  * image, one line per entry: the key of a shared root (sandbox_skeleton.c).
  * A host whose /bin turns from a link into a directory gets a new key. */
-void sbx_rootfs_layout(struct jl_buf *out)
+void sbx_rootfs_layout(const struct sbx_host *h, struct jl_buf *out)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(own_dirs); i++)
 		jl_buf_printf(out, "d /%s\n", own_dirs[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(top_links); i++) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(top_links[i], target, sizeof(target) - 1);
-		if (n >= 0)
-			jl_buf_printf(out, "l %s %.*s\n", top_links[i], (int)n, target);
-		else if (host_is_dir(top_links[i]))
+	for (size_t i = 0; i < SBX_N_TOP; i++) {
+		if (h->link[i])
+			jl_buf_printf(out, "l %s %s\n", top_links[i], h->link[i]);
+		else if (h->dir[i])
 			jl_buf_printf(out, "d %s\n", top_links[i]);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
-		if (host_exists(etc_files[i]))
-			jl_buf_printf(out, "%c %s\n", host_is_dir(etc_files[i]) ? 'd' : 'f',
-				      etc_files[i]);
+	for (size_t i = 0; i < SBX_N_ETC; i++)
+		if (h->etc[i])
+			jl_buf_printf(out, "%c %s\n", h->etc[i], etc_files[i]);
 }

@@ -84,25 +84,15 @@ assert_all_blocked() {
 }
 
 # pid 1 forwards what it is sent to the program: from jaula (a signal
-# to jaula goes to pid 1) and from inside (kill 1); and a signal nobody
-# handles still ends the program, not pid 1 first.
+# to jaula goes to pid 1) and from inside (kill 1).
 @test "sandbox: signals sent to jaula or to pid 1 reach the program" {
 	run --separate-stderr sbx -- /bin/sh -c \
 		'trap "echo forwarded; exit 5" USR1; kill -USR1 1; sleep 10 & wait'
 	echo "$output"
 	[ "$status" -eq 5 ]
 	[ "$output" = forwarded ]
-	"$JAULA" sandbox -- /bin/sh -c \
-		'trap "echo got-HUP >/tmp/hup; exit 6" HUP; echo up >/tmp/up; sleep 30 & wait' \
-		>/dev/null 2>&1 3>&- &
-	local living=$! init="" st=0
-	HOST_PIDS+=("$living")
-	for _ in $(seq 100); do
-		init=$(pgrep -P "$living" | head -n 1)
-		[ -n "$init" ] && [ -s "/proc/$init/root/tmp/up" ] && break
-		sleep 0.05
-	done
-	[ -s "/proc/$init/root/tmp/up" ]
+	local living init st=0
+	living_sandbox 'trap "exit 6" HUP'
 	kill -HUP "$living"
 	wait "$living" || st=$?
 	[ "$st" -eq 6 ]
@@ -607,10 +597,12 @@ new_sandbox_dirs() {
 	[[ "$stderr" == *'exec "/bad": Exec format error'* ]]
 }
 
-# living_sandbox: a plain sandbox left running (a sleep), jaula's pid in
-# $living and its pid 1's in $init once the program is up.
+# living_sandbox [SETUP]: a plain sandbox left running (a shell that runs
+# SETUP, says it is up and waits for a sleep), jaula's pid in $living and
+# its pid 1's in $init once the program is up.
 living_sandbox() {
-	"$JAULA" sandbox -- /bin/sh -c 'echo up >/tmp/up; sleep 30' >/dev/null 2>&1 3>&- &
+	"$JAULA" sandbox -- /bin/sh -c "${1:-:}; echo up >/tmp/up; sleep 30 & wait" \
+		>/dev/null 2>&1 3>&- &
 	living=$!
 	HOST_PIDS+=("$living")
 	init=""
