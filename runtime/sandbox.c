@@ -194,14 +194,9 @@ static bool cgroup_limits_available(void)
 				return true;
 		}
 	}
-	/* One write, not fprintf: on unbuffered stderr that formats through an
-	 * 8 KiB buffer on the stack, two fresh pages of it. */
-	char line[256];
-	int n = snprintf(line, sizeof(line),
-			 "jaula: sandbox: memory, pid and CPU limits are enforced with rlimits "
-			 "and a watchdog (%s)\n",
-			 why);
-	(void)jl_write_all(STDERR_FILENO, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	/* jl_warn, one write: stderr's fprintf formats through 8 KiB of stack. */
+	jl_warn("sandbox: memory, pid and CPU limits are enforced with rlimits and a watchdog (%s)",
+		why);
 	return false;
 }
 

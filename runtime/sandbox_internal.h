@@ -24,7 +24,6 @@ struct sbx_bind {
 	bool is_dir;
 };
 
-/* Everything the config is written from, checked. */
 /* The host's tree as a sandbox's root takes it (sandbox_spec.c), looked
  * at once: the shared root's key, the mount points and the binds read it. */
 #define SBX_N_TOP 6 /* /bin /sbin /lib /lib32 /lib64 /libx32 */
@@ -35,6 +34,7 @@ struct sbx_host {
 	char etc[SBX_N_ETC];   /* 'd', 'f', or 0: absent */
 };
 
+/* Everything the config is built from, checked. */
 struct sbx_plan {
 	struct sbx_limits lim;
 	struct sbx_bind *binds;
@@ -73,8 +73,6 @@ void sbx_format_size(uint64_t n, char out[32]);
 
 /* sandbox_seccomp.c: jaula's default profile or the file's, with the
  * names of `allow` taken out of every rule that denies them. */
-/* The /proc paths every sandbox masks (NULL-terminated). */
-extern const char *const sbx_masked_paths[];
 int sbx_seccomp_profile(const char *file, const char *const *allow, size_t n_allow,
 			char **out, struct jl_err **err);
 /* The default profile's program from the cache (the plan's seccomp_key,
@@ -89,6 +87,8 @@ void sbx_seccomp_remember(const struct sbx_plan *p, const struct jl_seccomp_prog
  * directory: the sandbox's root could not). */
 struct spec;
 int sbx_spec_build(const struct sbx_plan *p, struct spec **out, struct jl_err **err);
+/* The /proc paths every sandbox masks (NULL-terminated). */
+extern const char *const sbx_masked_paths[];
 int sbx_rootfs_prepare(int rootfd, const struct sbx_plan *p, struct jl_err **err);
 void sbx_host_probe(struct sbx_host *h);
 void sbx_host_free(struct sbx_host *h);

@@ -55,7 +55,7 @@ static struct spec_strv strv(const char *const *v)
 	return (struct spec_strv){.v = (const char **)v, .n = n};
 }
 
-static void mount(struct builder *b, const char *dst, const char *type, const char *src,
+static void add_mount(struct builder *b, const char *dst, const char *type, const char *src,
 		  const char *const *opts)
 {
 	struct spec_mount *m = &b->s->mounts[b->s->n_mounts++];
@@ -69,14 +69,14 @@ static void ro_bind(struct builder *b, const char *src, const char *dst)
 {
 	static const char *const opts[] = {"rbind", "rprivate", "ro", "rro", "nosuid", "rnosuid",
 					   "nodev", "rnodev", NULL};
-	mount(b, dst, "bind", src, opts);
+	add_mount(b, dst, "bind", src, opts);
 }
 
 static void rw_bind(struct builder *b, const char *src, const char *dst)
 {
 	static const char *const opts[] = {"rbind", "rprivate", "nosuid", "rnosuid",
 					   "nodev", "rnodev", NULL};
-	mount(b, dst, "bind", src, opts);
+	add_mount(b, dst, "bind", src, opts);
 }
 
 static void host_binds(struct builder *b)
@@ -106,11 +106,11 @@ static void build_mounts(struct builder *b)
 	char *size = jl_arena_alloc(&b->s->arena, 32);
 	snprintf(size, 32, "size=%llu", (unsigned long long)p->lim.memory);
 	tmp[0] = "nosuid", tmp[1] = "nodev", tmp[2] = "mode=1777", tmp[3] = size;
-	mount(b, "/proc", "proc", "proc", proc);
-	mount(b, "/dev", "tmpfs", "tmpfs", dev);
+	add_mount(b, "/proc", "proc", "proc", proc);
+	add_mount(b, "/dev", "tmpfs", "tmpfs", dev);
 	if (p->tty)
-		mount(b, "/dev/pts", "devpts", "devpts", pts);
-	mount(b, "/tmp", "tmpfs", "tmpfs", tmp);
+		add_mount(b, "/dev/pts", "devpts", "devpts", pts);
+	add_mount(b, "/tmp", "tmpfs", "tmpfs", tmp);
 	if (!p->from_image)
 		host_binds(b);
 	for (size_t i = 0; i < p->n_binds; i++) {

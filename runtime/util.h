@@ -114,6 +114,9 @@ int jl_parse_i64(const char *s, int base, int64_t *out);
 int jl_parse_int(const char *s, int *out); /* base 10, fits an int */
 
 bool jl_str_has_prefix(const char *s, const char *prefix);
+/* Is path strictly below dir ("/a/b" below "/a" and below "/"; "/a" is not
+ * below itself, "/ab" not below "/a")? */
+bool jl_path_below(const char *path, const char *dir);
 bool jl_streq(const char *a, const char *b); /* NULL-safe */
 
 /* One line of /proc/PID/mountinfo, split in place (octal escapes undone):

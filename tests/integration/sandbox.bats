@@ -894,6 +894,11 @@ import_image() {
 	run --separate-stderr "$JAULA" sandbox
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"no program to run"* ]]
+	# a profile of the wrong shape: the file and the field
+	echo '{"defaultAction": 5}' >"$BATS_TEST_TMPDIR/bad.json"
+	run --separate-stderr "$JAULA" sandbox --seccomp "$BATS_TEST_TMPDIR/bad.json" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"--seccomp $BATS_TEST_TMPDIR/bad.json: defaultAction: expected string"* ]]
 }
 
 # --- the same as an ordinary user ------------------------------------------

@@ -221,6 +221,19 @@ static void test_config(void **state)
 	assert_true(s->process.no_new_privileges);
 	assert_false(s->process.terminal);
 	assert_true(s->root.readonly);
+	assert_string_equal(s->root.path, "rootfs");
+	assert_string_equal(s->hostname, "sandbox");
+	/* args and env go to execve as they are: NULL after the last */
+	assert_int_equal(s->process.args.n, p.argc);
+	assert_null(s->process.args.v[s->process.args.n]);
+	assert_null(s->process.env.v[s->process.env.n]);
+	/* /proc: the sensitive files masked, the kernel's knobs read-only */
+	bool kcore = false, sys = false;
+	for (size_t i = 0; i < s->lnx.masked_paths.n; i++)
+		kcore |= !strcmp(s->lnx.masked_paths.v[i], "/proc/kcore");
+	for (size_t i = 0; i < s->lnx.readonly_paths.n; i++)
+		sys |= !strcmp(s->lnx.readonly_paths.v[i], "/proc/sys");
+	assert_true(kcore && sys);
 	/* the limits as rlimits, never above what we hold */
 	const struct spec_rlimit *nproc = rlimit(s, RLIMIT_NPROC);
 	assert_non_null(nproc);

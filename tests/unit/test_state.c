@@ -80,6 +80,16 @@ static void test_cap_last_cap(void **state)
 	assert_int_equal(jl_cap_last_cap(), want);
 }
 
+static void test_path_below(void **state)
+{
+	(void)state;
+	assert_true(jl_path_below("/a/b", "/a"));
+	assert_true(jl_path_below("/a", "/"));
+	assert_false(jl_path_below("/a", "/a"));
+	assert_false(jl_path_below("/ab", "/a"));
+	assert_false(jl_path_below("/", "/a"));
+}
+
 /* --- signal names ------------------------------------------------------------ */
 
 static void test_signal_names(void **state)
@@ -541,6 +551,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cap_last_cap),
+		cmocka_unit_test(test_path_below),
 		cmocka_unit_test(test_civil_from_days),
 		cmocka_unit_test(test_time_rfc3339),
 		cmocka_unit_test(test_signal_names),
